@@ -1,0 +1,186 @@
+"""The frozen dataclasses that cross searchkit's public API.
+
+Everything a caller receives from searchkit is one of these plain, immutable
+values, so results stay valid after the index that produced them is closed and
+can be shared between threads without copying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+import hashlib
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned news article, as the ingester produced it and the index stores it.
+
+    ``body`` holds the article text with paragraphs separated by blank lines;
+    ``published`` is timezone-aware when known; ``content_hash`` fingerprints
+    the cleaned content so the indexer can tell a changed article from an
+    unchanged one without comparing text.
+    """
+
+    id: str
+    title: str
+    body: str
+    url: str | None = None
+    source: str | None = None
+    published: datetime | None = None
+    author: str | None = None
+    path: str | None = None
+    content_hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (dates as ISO 8601 strings), for `--json` output."""
+        data = asdict(self)
+        data["published"] = _iso(self.published)
+        return data
+
+    def with_content_hash(self) -> Article:
+        """Return this article with ``content_hash`` filled in from its cleaned content.
+
+        The hash covers everything the index stores except ``path`` and ``id``,
+        so moving a file does not count as a change but editing its text does.
+        """
+        parts = (self.title, self.body, self.url, self.source, _iso(self.published), self.author)
+        joined = "\x1f".join("" if part is None else part for part in parts)
+        digest = hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return replace(self, content_hash=digest)
+
+
+@dataclass(frozen=True)
+class IngestFailure:
+    """A file (or one line of a JSON Lines file) that could not become an Article, and why."""
+
+    path: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What one indexing run did, so callers can report it and tests can assert it."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    failures: tuple[IngestFailure, ...] = ()
+    skipped_paths: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed (skipped files with unsupported types are not failures)."""
+        return self.failed == 0
+
+    def summary(self) -> str:
+        """The one-line summary the CLI prints at the end of `searchkit index`."""
+        return (
+            f"added {self.added}, updated {self.updated}, removed {self.removed}, "
+            f"unchanged {self.unchanged}, skipped {self.skipped}, failed {self.failed} "
+            f"in {self.seconds:.1f} s"
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked search result, copied out of the index so it outlives the searcher.
+
+    ``snippet`` is plain text; ``highlights`` gives the (start, end) character
+    spans inside ``snippet`` that matched, so a caller can mark them however it
+    likes (the CLI colours them on a terminal).
+    """
+
+    rank: int
+    score: float
+    id: str
+    title: str
+    source: str | None
+    url: str | None
+    published: datetime | None
+    path: str | None
+    snippet: str
+    highlights: tuple[tuple[int, int], ...] = ()
+    matched_terms: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON Lines record `searchkit query --json` prints for this hit."""
+        return {
+            "rank": self.rank,
+            "score": self.score,
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "published": _iso(self.published),
+            "path": self.path,
+            "snippet": self.snippet,
+            "matched_terms": list(self.matched_terms),
+        }
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of ranked hits plus what a user needs to trust them.
+
+    ``total`` counts every matching document (not just this page);
+    ``facets`` maps each outlet to its number of matching documents;
+    ``parsed_query`` and ``expanded_query`` show what was actually searched
+    (for `--explain`); ``warnings`` lists parts of the query that were ignored.
+    """
+
+    query: str
+    hits: tuple[Hit, ...]
+    total: int
+    page: int = 1
+    limit: int = 10
+    parsed_query: str = ""
+    expanded_query: str = ""
+    warnings: tuple[str, ...] = ()
+    facets: Mapping[str, int] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __bool__(self) -> bool:
+        return bool(self.hits)
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """A summary of what an index holds, for `searchkit stats`."""
+
+    documents: int
+    sources: Mapping[str, int]
+    first_published: datetime | None
+    last_published: datetime | None
+    index_bytes: int
+    updated: datetime | None
+    schema_version: int
+    synonym_groups: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON object `searchkit stats --json` prints."""
+        data = asdict(self)
+        data["sources"] = dict(self.sources)
+        for key in ("first_published", "last_published", "updated"):
+            data[key] = _iso(getattr(self, key))
+        return data
