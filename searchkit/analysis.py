@@ -1,0 +1,189 @@
+"""The text analyzer shared by indexing, querying and snippets.
+
+One fused pass (tokenize, lowercase, fold accents, recognise aliases, drop
+stopwords, stem) instead of a chain of Whoosh filters: it is faster, and alias
+recognition needs to see the raw words and the separators between them before
+stopwords and one-letter fragments ("is", "k", "e") are removed.
+
+At index time an alias span ("ISIS-K", "Tehreek-e-Taliban Pakistan") keeps
+its own words and also emits its group's token at the position of the span's
+last word. At query time the span is replaced by the group token alone, so a
+query for any variant matches every variant, as a single term or inside a
+phrase.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from itertools import pairwise
+from typing import Any
+
+import Stemmer
+from whoosh.analysis import Composable, Token
+
+from searchkit.synonyms import WORD, AliasGroup, separator_kind
+
+# A short English stop list for news: Lucene's classic list plus a few very
+# common function words. Deliberately NOT "us" (the country), "it" (IT), "may"
+# (the month) or "will" (a noun too).
+_STOPWORD_TEXT = """
+a an and are as at be but by for if in into is no not of on or such that the their
+then there these they this to was with from has have had were been its which
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def normalize_word(word: str) -> str:
+    """Lowercase, fold accents (café -> cafe) and stem one word; cached because words repeat."""
+    lowered = word.lower()
+    if not lowered.isascii():
+        decomposed = unicodedata.normalize("NFKD", lowered)
+        lowered = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return str(_stemmer.stemWord(lowered))
+
+
+def is_indexable(lowered: str) -> bool:
+    """Whether a lowercased word becomes a term: not a stopword, not a lone letter."""
+    return lowered not in STOPWORDS and (len(lowered) > 1 or lowered.isdigit())
+
+
+class AliasMatcher:
+    """Finds alias spans in a sequence of raw words, longest variant first."""
+
+    def __init__(self, groups: Sequence[AliasGroup]) -> None:
+        by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = {}
+        for group in groups:
+            for variant in group.variants:
+                entry = (variant.words, variant.separators, group.token)
+                by_first.setdefault(variant.words[0], []).append(entry)
+        for entries in by_first.values():
+            entries.sort(key=lambda entry: -len(entry[0]))
+        self._by_first = by_first
+
+    def __bool__(self) -> bool:
+        return bool(self._by_first)
+
+    def match(
+        self, words: Sequence[str], separators: Sequence[str], start: int
+    ) -> tuple[int, str] | None:
+        """Return (number of words, group token) for the longest variant at ``start``."""
+        candidates = self._by_first.get(words[start])
+        if not candidates:
+            return None
+        for variant_words, variant_seps, token in candidates:
+            end = start + len(variant_words)
+            if end > len(words):
+                continue
+            if (
+                tuple(words[start:end]) == variant_words
+                and tuple(separators[start + 1 : end]) == variant_seps
+            ):
+                return len(variant_words), token
+        return None
+
+
+class NewsAnalyzer(Composable):  # type: ignore[misc]
+    """Whoosh analyzer for news text with alias recognition (see the module docstring).
+
+    ``query_aliases`` decides whether query-mode analysis replaces alias spans
+    by their group token; a searcher turns it off for `--no-synonyms`.
+    """
+
+    def __init__(self, groups: Sequence[AliasGroup] = (), query_aliases: bool = True) -> None:
+        self.groups = tuple(groups)
+        self.query_aliases = query_aliases
+        self._matcher = AliasMatcher(self.groups)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"groups": self.groups, "query_aliases": self.query_aliases}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["groups"], state["query_aliases"])  # type: ignore[misc]
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, NewsAnalyzer)
+            and self.groups == other.groups
+            and self.query_aliases == other.query_aliases
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.groups, self.query_aliases))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        query_mode = mode == "query"
+        replace_spans = query_mode and self.query_aliases
+        for text, pos, startchar, endchar in self.terms(value, replace_spans):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[startchar:endchar]
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + startchar
+                token.endchar = start_char + endchar
+            yield token
+
+    def terms(self, value: str, replace_spans: bool = False) -> Iterator[tuple[str, int, int, int]]:
+        """Yield (term, position, startchar, endchar) for ``value``.
+
+        With ``replace_spans`` an alias span yields only its group token (query
+        side); otherwise its words are yielded too (index side).
+        """
+        matches = list(WORD.finditer(value))
+        if not matches:
+            return
+        words = [m.group(0).lower() for m in matches]
+        matcher = self._matcher
+        separators: list[str] = []
+        if matcher:
+            separators = [""] + [
+                separator_kind(value[a.end() : b.start()]) for a, b in pairwise(matches)
+            ]
+        position = -1
+        i = 0
+        count = len(words)
+        while i < count:
+            span = matcher.match(words, separators, i) if matcher else None
+            if span is None:
+                lowered = words[i]
+                if is_indexable(lowered):
+                    position += 1
+                    m = matches[i]
+                    yield normalize_word(lowered), position, m.start(), m.end()
+                i += 1
+                continue
+            length, group_token = span
+            first, last = matches[i], matches[i + length - 1]
+            emitted_word = False
+            if not replace_spans:
+                for j in range(i, i + length):
+                    if is_indexable(words[j]):
+                        position += 1
+                        emitted_word = True
+                        m = matches[j]
+                        yield normalize_word(words[j]), position, m.start(), m.end()
+            if not emitted_word:
+                position += 1
+            yield group_token, position, first.start(), last.end()
+            i += length

@@ -1,0 +1,364 @@
+"""Searching an index: ranked, filtered, paged queries with snippets.
+
+A Searcher is safe to share between threads (each thread gets its own Whoosh
+searcher) and sees documents committed after it was opened. It never imports
+the ingester, so the query path loads no HTML parser.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import struct
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta, timezone
+from types import TracebackType
+from typing import Any
+
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.searching import Searcher as WhooshSearcher
+from whoosh.util.times import long_to_datetime
+
+from searchkit.analysis import NewsAnalyzer
+from searchkit.errors import (
+    DocumentNotFoundError,
+    IndexCorruptError,
+    QueryError,
+    SearchkitError,
+)
+from searchkit.models import Article, Hit, IndexStats, SearchResults
+from searchkit.query import AliasRewriter, ParsedQuery, make_parser, parse_query
+from searchkit.schema import build_schema
+from searchkit.snippets import make_snippet
+from searchkit.storage import index_bytes, open_index, read_metadata
+from searchkit.synonyms import AliasGroup, load_synonyms
+
+log = logging.getLogger("searchkit")
+
+SORT_ORDERS = ("relevance", "date")
+MAX_LIMIT = 1000
+_DAMAGE = (
+    OSError,
+    EOFError,
+    struct.error,
+    zlib.error,
+    pickle.UnpicklingError,
+    KeyError,
+    IndexError,
+)
+
+DateLike = date | datetime | str | None
+
+
+def _as_utc(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _column_date(value: Any) -> datetime | None:
+    """Decode a date column value; documents without a date hold an out-of-range sentinel."""
+    try:
+        return _as_utc(long_to_datetime(value))
+    except (OverflowError, TypeError, ValueError):
+        return None
+
+
+def parse_date_bound(value: DateLike, *, end_of_day: bool, name: str) -> datetime | None:
+    """Turn a --since/--until value into a naive UTC datetime bound (inclusive)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            parsed: date | datetime = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise QueryError(f"{name} must be a date like 2024-05-31, not {value!r}") from None
+        if len(value.strip()) == 10:
+            parsed = parsed.date() if isinstance(parsed, datetime) else parsed
+    else:
+        parsed = value
+    if not isinstance(parsed, datetime):
+        day = datetime.combine(parsed, time.min)
+        return day + timedelta(days=1, microseconds=-1) if end_of_day else day
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def _query_only_groups(
+    index_groups: tuple[AliasGroup, ...], extra: tuple[AliasGroup, ...]
+) -> tuple[AliasGroup, ...]:
+    known = {(v.words, v.separators) for g in index_groups for v in g.variants}
+    return tuple(g for g in extra if not {(v.words, v.separators) for v in g.variants} <= known)
+
+
+class Searcher:
+    """Answers queries against an index directory; open once, search many times."""
+
+    def __init__(
+        self, index_dir: str | os.PathLike[str], *, synonyms: str | os.PathLike[str] | None = None
+    ) -> None:
+        self.index_dir = str(index_dir)
+        metadata = read_metadata(self.index_dir)
+        self.groups = metadata.groups(self.index_dir)
+        self._ix = open_index(self.index_dir, self.groups)
+        self._updated = metadata.updated
+        extra = load_synonyms(synonyms) if synonyms is not None else ()
+        query_groups = _query_only_groups(self.groups, extra)
+        self._parsers = {
+            True: make_parser(self._ix.schema),
+            False: make_parser(build_schema(self.groups, query_aliases=False)),
+        }
+        self._rewriters = {
+            True: AliasRewriter(self.groups, query_groups),
+            False: None,
+        }
+        self._analyzer = NewsAnalyzer(self.groups)
+        self._labels = {group.token: group.label for group in self.groups}
+        self._local = threading.local()
+        self._open_searchers: list[WhooshSearcher] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # -- Whoosh searcher per thread -----------------------------------------
+
+    @contextmanager
+    def _whoosh(self) -> Iterator[WhooshSearcher]:
+        if self._closed:
+            raise SearchkitError("this Searcher is closed")
+        try:
+            current: WhooshSearcher | None = getattr(self._local, "searcher", None)
+            if current is None:
+                current = self._ix.searcher(weighting=scoring.BM25F())
+                with self._lock:
+                    self._open_searchers.append(current)
+            elif not current.up_to_date():
+                fresh = current.refresh()
+                with self._lock:
+                    self._open_searchers.remove(current)
+                    self._open_searchers.append(fresh)
+                current.close()
+                current = fresh
+            self._local.searcher = current
+            yield current
+        except SearchkitError:
+            raise
+        except _DAMAGE as exc:
+            raise IndexCorruptError(self.index_dir, f"{type(exc).__name__}: {exc}") from exc
+
+    # -- public API -----------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        source: str | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+        sort: str = "relevance",
+        use_synonyms: bool = True,
+        facets: bool = False,
+    ) -> SearchResults:
+        """Run a query and return one page of ranked hits with snippets.
+
+        Never raises for odd query text: what could not be used is listed in
+        ``warnings``. Raises QueryError for invalid options (a bad date, a
+        limit below 1, an unknown sort order).
+        """
+        if not 1 <= limit <= MAX_LIMIT:
+            raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+        if page < 1:
+            raise QueryError(f"page must be 1 or more, not {page}")
+        if sort not in SORT_ORDERS:
+            raise QueryError(f"sort must be one of {', '.join(SORT_ORDERS)}, not {sort!r}")
+        start = parse_date_bound(since, end_of_day=False, name="since")
+        end = parse_date_bound(until, end_of_day=True, name="until")
+        if start and end and start > end:
+            raise QueryError("since is later than until: no date can match")
+        parsed = parse_query(query, self._parsers[use_synonyms], self._rewriters[use_synonyms])
+        plain = parse_query(query, self._parsers[False], None) if use_synonyms else parsed
+        warnings = list(parsed.warnings)
+        with self._whoosh() as searcher:
+            filters, filter_warnings = self._filters(searcher, source, start, end)
+            warnings.extend(filter_warnings)
+            return self._run(
+                searcher, query, parsed, plain, filters, limit, page, sort, facets, warnings
+            )
+
+    def _filters(
+        self,
+        searcher: WhooshSearcher,
+        source: str | None,
+        start: datetime | None,
+        end: datetime | None,
+    ) -> tuple[wq.Query | None, list[str]]:
+        clauses: list[wq.Query] = []
+        warnings: list[str] = []
+        if source:
+            known = {str(s): str(s) for s in searcher.reader().field_terms("source")}
+            match = known.get(source) or next(
+                (s for s in known if s.casefold() == source.casefold()), None
+            )
+            if match is None:
+                warnings.append(f"no documents from outlet {source!r}")
+                clauses.append(wq.NullQuery)
+            else:
+                clauses.append(wq.Term("source", match))
+        if start or end:
+            clauses.append(wq.DateRange("published", start, end))
+        if not clauses:
+            return None, warnings
+        return (clauses[0] if len(clauses) == 1 else wq.And(clauses)), warnings
+
+    def _run(
+        self,
+        searcher: WhooshSearcher,
+        text: str,
+        parsed: ParsedQuery,
+        plain: ParsedQuery,
+        filters: wq.Query | None,
+        limit: int,
+        page: int,
+        sort: str,
+        facets: bool,
+        warnings: list[str],
+    ) -> SearchResults:
+        explain = (plain.query.__str__(), self._describe(parsed.query))
+        if parsed.query is wq.NullQuery or filters is wq.NullQuery:
+            return SearchResults(text, (), 0, page, limit, *explain, tuple(warnings), {})
+        options: dict[str, Any] = {"limit": page * limit, "terms": True, "filter": filters}
+        if sort == "date":
+            options["sortedby"] = "published"
+            options["reverse"] = True
+        if facets:
+            options["groupedby"] = "source"
+        results = searcher.search(parsed.query, **options)
+        total = len(results)
+        window = results[(page - 1) * limit : page * limit]
+        hits = tuple(
+            self._hit(hit, rank) for rank, hit in enumerate(window, start=(page - 1) * limit + 1)
+        )
+        counts: dict[str, int] = {}
+        if facets:
+            counts = {str(k): len(v) for k, v in results.groups("source").items() if k}
+        return SearchResults(text, hits, total, page, limit, *explain, tuple(warnings), counts)
+
+    def _describe(self, node: wq.Query) -> str:
+        description = str(node)
+        for token, label in self._labels.items():
+            description = description.replace(token, f"<{label} group>")
+        return description
+
+    def _hit(self, hit: Any, rank: int) -> Hit:
+        stored = hit.fields()
+        matched = {
+            (field, term.decode("utf-8") if isinstance(term, bytes) else str(term))
+            for field, term in (hit.matched_terms() or [])
+        }
+        body_terms = {term for field, term in matched if field == "body"}
+        title_terms = {term for field, term in matched if field == "title"}
+        body = stored.get("body", "")
+        title = stored.get("title", "")
+        body_spans = self._spans(body, body_terms)
+        snippet, highlights = make_snippet(body, body_spans)
+        surface: dict[str, None] = {}
+        for text, spans in ((title, self._spans(title, title_terms)), (body, body_spans)):
+            for start, end, _ in spans:
+                surface.setdefault(text[start:end].lower(), None)
+        return Hit(
+            rank=rank,
+            score=round(float(hit.score or 0.0), 4),
+            id=stored["id"],
+            title=title,
+            source=stored.get("source"),
+            url=stored.get("url"),
+            published=_as_utc(stored.get("published")),
+            path=stored.get("path"),
+            snippet=snippet,
+            highlights=highlights,
+            matched_terms=tuple(list(surface)[:20]),
+        )
+
+    def _spans(self, text: str, terms: set[str]) -> list[tuple[int, int, str]]:
+        if not terms or not text:
+            return []
+        return [
+            (start, end, term)
+            for term, _pos, start, end in self._analyzer.terms(text)
+            if term in terms
+        ]
+
+    def get(self, doc_id: str) -> Article:
+        """Return the stored article with this id; DocumentNotFoundError if there is none."""
+        with self._whoosh() as searcher:
+            stored = searcher.document(id=doc_id)
+        if stored is None:
+            raise DocumentNotFoundError(doc_id)
+        return Article(
+            id=stored["id"],
+            title=stored.get("title", ""),
+            body=stored.get("body", ""),
+            url=stored.get("url"),
+            source=stored.get("source"),
+            published=_as_utc(stored.get("published")),
+            author=stored.get("author"),
+            path=stored.get("path"),
+            content_hash=stored.get("content_hash", ""),
+        )
+
+    def stats(self) -> IndexStats:
+        """Summarise the index: documents, outlets, date range, size and last update."""
+        with self._whoosh() as searcher:
+            reader = searcher.reader()
+            sources: dict[str, int] = {}
+            first: datetime | None = None
+            last: datetime | None = None
+            source_column = reader.column_reader("source")
+            date_column = reader.column_reader("published", translate=False)
+            for docnum in reader.all_doc_ids():
+                outlet = source_column[docnum]
+                if outlet:
+                    sources[outlet] = sources.get(outlet, 0) + 1
+                published = _column_date(date_column[docnum])
+                if published is not None and published.year > 1:
+                    first = published if first is None or published < first else first
+                    last = published if last is None or published > last else last
+            documents = reader.doc_count()
+        metadata = read_metadata(self.index_dir)
+        return IndexStats(
+            documents=documents,
+            sources=dict(sorted(sources.items(), key=lambda item: (-item[1], item[0]))),
+            first_published=first,
+            last_published=last,
+            index_bytes=index_bytes(self.index_dir),
+            updated=metadata.updated,
+            schema_version=metadata.schema_version,
+            synonym_groups=len(self.groups),
+        )
+
+    def close(self) -> None:
+        """Close every per-thread Whoosh searcher and the index."""
+        self._closed = True
+        with self._lock:
+            for searcher in self._open_searchers:
+                searcher.close()
+            self._open_searchers.clear()
+        self._ix.close()
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

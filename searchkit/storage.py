@@ -1,0 +1,158 @@
+"""The index directory: its metadata file, and opening or creating the Whoosh index in it.
+
+Every way an index can be missing, foreign, outdated or damaged is turned into
+one of searchkit's own errors here, with the command that fixes it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex
+
+from searchkit.errors import (
+    IndexCorruptError,
+    IndexIncompatibleError,
+    IndexNotFoundError,
+    IndexWriteError,
+)
+from searchkit.schema import SCHEMA_VERSION, build_schema
+from searchkit.synonyms import AliasGroup, fingerprint, groups_to_lines, parse_synonyms
+
+log = logging.getLogger("searchkit")
+
+METADATA_FILE = "searchkit.json"
+
+
+@dataclass(frozen=True)
+class IndexMetadata:
+    """What searchkit records beside the Whoosh files: schema version and alias groups."""
+
+    schema_version: int
+    synonyms: tuple[str, ...]
+    synonyms_fingerprint: str
+    created: datetime
+    updated: datetime
+
+    def groups(self, index_dir: str) -> tuple[AliasGroup, ...]:
+        """The alias groups the index was built with."""
+        return parse_synonyms("\n".join(self.synonyms), f"{index_dir}/{METADATA_FILE}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "synonyms": list(self.synonyms),
+            "synonyms_fingerprint": self.synonyms_fingerprint,
+            "created": self.created.isoformat(),
+            "updated": self.updated.isoformat(),
+        }
+
+
+def new_metadata(groups: Sequence[AliasGroup], created: datetime | None = None) -> IndexMetadata:
+    """Metadata for an index built now with ``groups``."""
+    now = datetime.now(timezone.utc)
+    return IndexMetadata(
+        SCHEMA_VERSION, tuple(groups_to_lines(groups)), fingerprint(groups), created or now, now
+    )
+
+
+def has_index(index_dir: str | Path) -> bool:
+    """True when the directory holds a searchkit index (or at least a Whoosh one)."""
+    directory = Path(index_dir)
+    if (directory / METADATA_FILE).is_file():
+        return True
+    return directory.is_dir() and any(p.suffix == ".toc" for p in directory.iterdir())
+
+
+def read_metadata(index_dir: str | Path) -> IndexMetadata:
+    """Read and validate ``searchkit.json``; raise the error that tells the user what to do."""
+    directory = Path(index_dir)
+    name = str(index_dir)
+    if not directory.is_dir() or not has_index(directory):
+        raise IndexNotFoundError(name)
+    path = directory / METADATA_FILE
+    if not path.is_file():
+        raise IndexIncompatibleError(name, "was not created by searchkit (no searchkit.json)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        version = int(data["schema_version"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexCorruptError(name, f"unreadable {METADATA_FILE}: {exc}") from exc
+    if version != SCHEMA_VERSION:
+        raise IndexIncompatibleError(
+            name, f"has schema version {version}, this searchkit needs {SCHEMA_VERSION}"
+        )
+    try:
+        return IndexMetadata(
+            version,
+            tuple(str(line) for line in data["synonyms"]),
+            str(data["synonyms_fingerprint"]),
+            datetime.fromisoformat(data["created"]),
+            datetime.fromisoformat(data["updated"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexCorruptError(name, f"unreadable {METADATA_FILE}: {exc}") from exc
+
+
+def write_metadata(index_dir: str | Path, metadata: IndexMetadata) -> None:
+    """Write the metadata atomically (temp file + rename), so a crash never leaves half a file."""
+    directory = Path(index_dir)
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=".searchkit-", dir=directory)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(metadata.to_json(), stream, indent=2)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp_name, directory / METADATA_FILE)
+    except OSError as exc:
+        raise IndexWriteError(
+            str(index_dir), f"cannot write {METADATA_FILE} in {index_dir}: {exc}"
+        ) from exc
+
+
+def open_index(
+    index_dir: str | Path, groups: Sequence[AliasGroup], *, query_aliases: bool = True
+) -> FileIndex:
+    """Open the Whoosh index with a schema built from ``groups`` (never the pickled one)."""
+    name = str(index_dir)
+    try:
+        ix = whoosh_index.open_dir(name, schema=build_schema(groups, query_aliases=query_aliases))
+        ix.latest_generation()
+        ix.doc_count_all()
+    except whoosh_index.EmptyIndexError as exc:
+        raise IndexCorruptError(name, "no table of contents found") from exc
+    except Exception as exc:  # Whoosh reports damage as many unrelated exception types.
+        raise IndexCorruptError(name, f"{type(exc).__name__}: {exc}") from exc
+    return ix
+
+
+def create_index(index_dir: str | Path, groups: Sequence[AliasGroup]) -> FileIndex:
+    """Create an empty index (removing any Whoosh files already there) with its metadata."""
+    directory = Path(index_dir)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        ix = whoosh_index.create_in(str(directory), build_schema(groups))
+    except OSError as exc:
+        raise IndexWriteError(
+            str(index_dir), f"cannot create an index in {index_dir}: {exc}"
+        ) from exc
+    write_metadata(directory, new_metadata(groups))
+    return ix
+
+
+def index_bytes(index_dir: str | Path) -> int:
+    """Total size of the files in the index directory."""
+    total = 0
+    for entry in os.scandir(index_dir):
+        if entry.is_file(follow_symlinks=False):
+            total += entry.stat().st_size
+    return total
