@@ -130,8 +130,11 @@ class NewsAnalyzer(Composable):  # type: ignore[misc]
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         query_mode = mode == "query"
-        replace_spans = query_mode and self.query_aliases
-        for text, pos, startchar, endchar in self.terms(value, replace_spans):
+        if query_mode and not self.query_aliases:
+            terms = self.terms(value, aliases=False)
+        else:
+            terms = self.terms(value, replace_spans=query_mode)
+        for text, pos, startchar, endchar in terms:
             token.text = text
             token.boost = 1.0
             token.stopped = False
@@ -144,17 +147,20 @@ class NewsAnalyzer(Composable):  # type: ignore[misc]
                 token.endchar = start_char + endchar
             yield token
 
-    def terms(self, value: str, replace_spans: bool = False) -> Iterator[tuple[str, int, int, int]]:
+    def terms(
+        self, value: str, replace_spans: bool = False, aliases: bool = True
+    ) -> Iterator[tuple[str, int, int, int]]:
         """Yield (term, position, startchar, endchar) for ``value``.
 
         With ``replace_spans`` an alias span yields only its group token (query
-        side); otherwise its words are yielded too (index side).
+        side); otherwise its words are yielded too (index side). ``aliases=False``
+        yields plain words only.
         """
         matches = list(WORD.finditer(value))
         if not matches:
             return
         words = [m.group(0).lower() for m in matches]
-        matcher = self._matcher
+        matcher = self._matcher if aliases else None
         separators: list[str] = []
         if matcher:
             separators = [""] + [

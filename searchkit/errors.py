@@ -45,9 +45,7 @@ class IndexNotFoundError(IndexDirectoryError):
     """There is no index where one was expected."""
 
     def __init__(self, index_dir: str) -> None:
-        super().__init__(
-            index_dir, f"no index at {index_dir} — run `searchkit index CORPUS` first"
-        )
+        super().__init__(index_dir, f"no index at {index_dir} — run `searchkit index CORPUS` first")
 
 
 class IndexIncompatibleError(IndexDirectoryError):
@@ -95,8 +93,7 @@ class DocumentNotFoundError(SearchkitError):
     def __init__(self, doc_id: str) -> None:
         self.doc_id = doc_id
         super().__init__(
-            f"no document with id {doc_id!r} in the index — "
-            f"`searchkit query` lists ids with --json"
+            f"no document with id {doc_id!r} in the index — `searchkit query` lists ids with --json"
         )
 
 

@@ -7,8 +7,8 @@ can be shared between threads without copying.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 import hashlib
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any

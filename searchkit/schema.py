@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from whoosh import fields
+from whoosh import columns, fields
 
 from searchkit.analysis import NewsAnalyzer
 from searchkit.synonyms import AliasGroup
@@ -25,6 +25,9 @@ def build_schema(groups: Sequence[AliasGroup], *, query_aliases: bool = True) ->
     unpickled from the index, so an index never depends on pickled classes.
     """
     analyzer = NewsAnalyzer(groups, query_aliases=query_aliases)
+    published = fields.DATETIME(stored=True)
+    # Undated documents get the smallest column value, so "newest first" puts them last.
+    published.set_sortable(columns.NumericColumn(published.sortable_typecode, default=0))
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
         title=fields.TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
@@ -32,7 +35,7 @@ def build_schema(groups: Sequence[AliasGroup], *, query_aliases: bool = True) ->
         author=fields.TEXT(analyzer=NewsAnalyzer(), stored=True),
         source=fields.ID(stored=True, sortable=True),
         url=fields.ID(stored=True),
-        published=fields.DATETIME(stored=True, sortable=True),
+        published=published,
         path=fields.ID(stored=True, sortable=True),
         content_hash=fields.ID(stored=True, sortable=True),
         file_hash=fields.ID(stored=True, sortable=True),

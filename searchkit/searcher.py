@@ -22,7 +22,6 @@ from typing import Any
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.searching import Searcher as WhooshSearcher
-from whoosh.util.times import long_to_datetime
 
 from searchkit.analysis import NewsAnalyzer
 from searchkit.errors import (
@@ -33,7 +32,7 @@ from searchkit.errors import (
 )
 from searchkit.models import Article, Hit, IndexStats, SearchResults
 from searchkit.query import AliasRewriter, ParsedQuery, make_parser, parse_query
-from searchkit.schema import build_schema
+from searchkit.schema import TEXT_FIELDS, build_schema
 from searchkit.snippets import make_snippet
 from searchkit.storage import index_bytes, open_index, read_metadata
 from searchkit.synonyms import AliasGroup, load_synonyms
@@ -61,10 +60,10 @@ def _as_utc(value: Any) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
-def _column_date(value: Any) -> datetime | None:
-    """Decode a date column value; documents without a date hold an out-of-range sentinel."""
+def _column_date(field: Any, value: Any) -> datetime | None:
+    """Decode a date column value; undated documents hold an out-of-range sentinel."""
     try:
-        return _as_utc(long_to_datetime(value))
+        return _as_utc(field.from_column_value(value))
     except (OverflowError, TypeError, ValueError):
         return None
 
@@ -138,7 +137,9 @@ class Searcher:
                 with self._lock:
                     self._open_searchers.append(current)
             elif not current.up_to_date():
-                fresh = current.refresh()
+                # Not Whoosh's refresh(): its reader reuse misses new deletions
+                # in segments it already had open.
+                fresh = self._ix.searcher(weighting=scoring.BM25F())
                 with self._lock:
                     self._open_searchers.remove(current)
                     self._open_searchers.append(fresh)
@@ -259,8 +260,9 @@ class Searcher:
     def _hit(self, hit: Any, rank: int) -> Hit:
         stored = hit.fields()
         matched = {
-            (field, term.decode("utf-8") if isinstance(term, bytes) else str(term))
+            (field, term.decode("utf-8", "replace") if isinstance(term, bytes) else str(term))
             for field, term in (hit.matched_terms() or [])
+            if field in TEXT_FIELDS
         }
         body_terms = {term for field, term in matched if field == "body"}
         title_terms = {term for field, term in matched if field == "title"}
@@ -322,11 +324,12 @@ class Searcher:
             last: datetime | None = None
             source_column = reader.column_reader("source")
             date_column = reader.column_reader("published", translate=False)
+            published_field = reader.schema["published"]
             for docnum in reader.all_doc_ids():
                 outlet = source_column[docnum]
                 if outlet:
                     sources[outlet] = sources.get(outlet, 0) + 1
-                published = _column_date(date_column[docnum])
+                published = _column_date(published_field, date_column[docnum])
                 if published is not None and published.year > 1:
                     first = published if first is None or published < first else first
                     last = published if last is None or published > last else last
