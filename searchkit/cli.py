@@ -389,7 +389,7 @@ def query_command(
         click.echo(f"parsed query:   {results.parsed_query}", err=True)
         click.echo(f"expanded query: {results.expanded_query}", err=True)
     for warning in results.warnings:
-        click.echo(f"ignored: {warning}", err=True)
+        click.echo(f"warning: {warning}", err=True)
     if not results.hits:
         _report_no_hits(results)
         return
