@@ -6,10 +6,12 @@ one of searchkit's own errors here, with the command that fixes it.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
 import tempfile
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -124,14 +126,24 @@ def open_index(
 ) -> FileIndex:
     """Open the Whoosh index with a schema built from ``groups`` (never the pickled one)."""
     name = str(index_dir)
-    try:
-        ix = whoosh_index.open_dir(name, schema=build_schema(groups, query_aliases=query_aliases))
-        ix.latest_generation()
-        ix.doc_count_all()
-    except whoosh_index.EmptyIndexError as exc:
-        raise IndexCorruptError(name, "no table of contents found") from exc
-    except Exception as exc:  # Whoosh reports damage as many unrelated exception types.
-        raise IndexCorruptError(name, f"{type(exc).__name__}: {exc}") from exc
+    failure = ""
+    # Whoosh leaves the file it was reading open when it fails on a damaged
+    # index; the warnings filter hides the ResourceWarning while it is closed.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            ix = whoosh_index.open_dir(
+                name, schema=build_schema(groups, query_aliases=query_aliases)
+            )
+            ix.doc_count_all()
+        except whoosh_index.EmptyIndexError:
+            failure = "no table of contents found"
+        except Exception as exc:  # Whoosh reports damage as many unrelated exception types.
+            failure = f"{type(exc).__name__}: {exc}"
+        if failure:
+            gc.collect()
+    if failure:
+        raise IndexCorruptError(name, failure)
     return ix
 
 
