@@ -78,8 +78,9 @@ def test_delete_reports_whether_the_document_existed(tmp_path: Path) -> None:
 def test_second_writer_waits_then_fails_with_pid(tmp_path: Path) -> None:
     with Indexer(tmp_path) as first:
         first.add(article("a"))
-        with pytest.raises(IndexLockedError) as caught, Indexer(tmp_path, lock_timeout=0.3):
-            pass
+        second = Indexer(tmp_path, lock_timeout=0.3)
+        with pytest.raises(IndexLockedError) as caught:
+            second.add(article("b"))
         assert "another indexer is writing" in str(caught.value)
         assert caught.value.pid is not None
     assert ids(tmp_path) == {"a"}
