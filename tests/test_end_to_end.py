@@ -1,0 +1,173 @@
+"""The installed `searchkit` command, run as a user runs it: a real process on a copy of corpus/."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+HTML_PARSER_MODULES = ("bs4", "lxml")
+
+
+def searchkit_command() -> list[str]:
+    """The console script installed beside this interpreter, else `python -m searchkit`."""
+    script = shutil.which("searchkit", path=str(Path(sys.executable).parent))
+    return [script] if script else [sys.executable, "-m", "searchkit"]
+
+
+def user_environment() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "SEARCHKIT_INDEX"}
+    env["PYTHONWARNINGS"] = "error"
+    return env
+
+
+def searchkit(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [*searchkit_command(), *args],
+        cwd=cwd,
+        env=user_environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh directory holding a copy of corpus/, indexed once into the default ./index."""
+    assert CORPUS.is_dir(), "corpus/ is part of the repository"
+    directory = tmp_path_factory.mktemp("e2e")
+    shutil.copytree(CORPUS, directory / "corpus")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def first_index_run(workdir: Path) -> subprocess.CompletedProcess[str]:
+    return searchkit(["index", "corpus/"], workdir)
+
+
+def test_index_corpus(workdir: Path, first_index_run: subprocess.CompletedProcess[str]) -> None:
+    assert first_index_run.returncode == 0, first_index_run.stderr
+    summary = first_index_run.stdout.strip()
+    assert summary.startswith("added ")
+    assert ", failed 0 in " in summary
+    assert (workdir / "index" / "searchkit.json").is_file()
+
+
+def test_query_border_security(
+    workdir: Path, first_index_run: subprocess.CompletedProcess[str]
+) -> None:
+    result = searchkit(["query", "border security"], workdir)
+    assert result.returncode == 0, result.stderr
+    assert "1. " in result.stdout
+    assert "border" in result.stdout.lower()
+    assert "\x1b[" not in result.stdout, "piped output must be plain text"
+
+
+def test_query_json(workdir: Path, first_index_run: subprocess.CompletedProcess[str]) -> None:
+    result = searchkit(["query", "border security", "--json", "--limit", "5"], workdir)
+    assert result.returncode == 0, result.stderr
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert 1 <= len(hits) <= 5
+    assert [hit["rank"] for hit in hits] == list(range(1, len(hits) + 1))
+    for hit in hits:
+        assert (workdir / hit["path"]).is_file() or Path(hit["path"]).is_file()
+
+
+ISKP_VARIANTS = {"ISKP", "Daesh", "ISIS-K", "IS-Khorasan", "Islamic State Khorasan Province"}
+
+
+def test_query_alias(workdir: Path, first_index_run: subprocess.CompletedProcess[str]) -> None:
+    manifest = json.loads((workdir / "corpus" / "MANIFEST.json").read_text(encoding="utf-8"))
+    expected = {entry["title"] for entry in manifest if ISKP_VARIANTS & set(entry["aliases"])}
+    decoys = {entry["title"] for entry in manifest if "khorasan-caravan" in entry["file"]}
+    assert expected and decoys, "MANIFEST.json no longer marks the ISKP articles and the decoy"
+    result = searchkit(["query", "Daesh", "--json", "--limit", "50"], workdir)
+    assert result.returncode == 0, result.stderr
+    found = {json.loads(line)["title"] for line in result.stdout.splitlines()}
+    assert expected <= found
+    assert not decoys & found, "a page about the Khorasan region is not about ISKP"
+
+
+def test_show_first_hit(workdir: Path, first_index_run: subprocess.CompletedProcess[str]) -> None:
+    query = searchkit(["query", "border security", "--json", "--limit", "1"], workdir)
+    first = json.loads(query.stdout.splitlines()[0])
+    result = searchkit(["show", first["id"], "--json"], workdir)
+    assert result.returncode == 0, result.stderr
+    article = json.loads(result.stdout)
+    assert article["id"] == first["id"]
+    assert article["title"] == first["title"]
+
+
+def test_stats(workdir: Path, first_index_run: subprocess.CompletedProcess[str]) -> None:
+    manifest = json.loads((workdir / "corpus" / "MANIFEST.json").read_text(encoding="utf-8"))
+    result = searchkit(["stats", "--json"], workdir)
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["documents"] == len(manifest)
+    assert sum(stats["sources"].values()) <= stats["documents"]
+    assert stats["index_bytes"] > 0
+    human = searchkit(["stats"], workdir)
+    assert human.returncode == 0
+    assert f"documents:      {len(manifest)}" in human.stdout
+
+
+def test_reindex_changes_nothing(
+    workdir: Path, first_index_run: subprocess.CompletedProcess[str]
+) -> None:
+    added = int(first_index_run.stdout.split()[1].rstrip(","))
+    result = searchkit(["index", "corpus/"], workdir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"added 0, updated 0, removed 0, unchanged {added},")
+
+
+def test_query_process_never_loads_the_html_parser(
+    workdir: Path, first_index_run: subprocess.CompletedProcess[str], tmp_path: Path
+) -> None:
+    report = tmp_path / "modules.json"
+    script = (
+        "import json, sys\n"
+        "from searchkit.cli import main\n"
+        "try:\n"
+        "    main(['query', 'border security', '--json'], prog_name='searchkit')\n"
+        "except SystemExit as done:\n"
+        "    code = done.code\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in sys.argv[2:])\n"
+        "with open(sys.argv[1], 'w') as out:\n"
+        "    json.dump({'code': code, 'loaded': loaded}, out)\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, str(report), *HTML_PARSER_MODULES],
+        cwd=workdir,
+        env=user_environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    outcome = json.loads(report.read_text(encoding="utf-8"))
+    assert outcome["code"] in (0, None)
+    assert outcome["loaded"] == []
+
+
+def test_missing_index_in_a_fresh_directory(tmp_path: Path) -> None:
+    result = searchkit(["query", "border security"], tmp_path)
+    assert result.returncode == 1
+    assert "no index at ./index" in result.stderr
+    assert result.stdout == ""
+
+
+def test_help_is_available(tmp_path: Path) -> None:
+    result = searchkit(["--help"], tmp_path)
+    assert result.returncode == 0
+    assert "query" in result.stdout
