@@ -1,0 +1,32 @@
+"""The ingester: files (HTML pages, text captures, JSON/JSONL feeds) -> cleaned Articles.
+
+Public functions:
+
+* ``scan(paths)`` lists the supported files under files/folders (``CorpusScan``);
+* ``read_articles(path, data=None)`` yields Articles and IngestFailures of one file;
+* ``extract(path)`` returns the Article of a one-article file or raises IngestError;
+* ``extract_html(markup, path=None, url=None)`` cleans one in-memory HTML page.
+
+Module map: ``scanning`` (find files), ``reader`` (file boundary), ``decoding``
+(bytes -> text), ``html`` / ``pruning`` / ``blocks`` / ``container`` (page
+cleaning), ``metadata`` and ``dates`` (page metadata), ``text`` (plain-text
+captures), ``records`` (JSON), ``identity`` (ids), ``rules`` (the cleaning
+rules as ordered data).
+"""
+
+from __future__ import annotations
+
+from searchkit.ingest.formats import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from searchkit.ingest.html import extract_html
+from searchkit.ingest.reader import extract, read_articles
+from searchkit.ingest.scanning import CorpusScan, scan
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "SUPPORTED_SUFFIXES",
+    "CorpusScan",
+    "extract",
+    "extract_html",
+    "read_articles",
+    "scan",
+]

@@ -1,0 +1,72 @@
+"""Article ids that stay the same however and wherever the ingester is run.
+
+The index replaces a document by id, so an id must depend only on what the
+article *is*, never on the working directory or the order files were found:
+
+* a file holding one article (HTML, text capture, single JSON record without
+  ``id``): ``<slug of the file stem>-<first 8 hex of sha1(resolved absolute path)>``,
+  e.g. ``border-talks-3f2a9c1d``;
+* a JSON/JSONL record with its own ``id``: that id, unchanged (as a string);
+* a record without ``id`` but with a ``url``: ``<slug of the url's last path
+  segment>-<8 hex of sha1(url)>``, so the record keeps its id if the file moves;
+* any other record: ``<slug of the file stem>-<record number>-<8 hex of
+  sha1(resolved path + "#" + record number)>`` (record number = JSONL line
+  number, or 1-based position in a JSON list).
+* HTML given in memory without a path: as for a record, from the page URL when
+  known, else from the article's title and text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+from urllib.parse import urlsplit
+
+_MAX_SLUG_CHARS = 60
+
+
+def slugify(text: str, fallback: str = "article") -> str:
+    """Lower-case ASCII words joined by hyphens, for readable ids ("Café Talks" -> "cafe-talks")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = slug[:_MAX_SLUG_CHARS].rstrip("-")
+    return slug or fallback
+
+
+def short_hash(text: str) -> str:
+    """The first 8 hex digits of sha1(text): enough to keep ids of one corpus apart."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def file_article_id(resolved_path: str) -> str:
+    """Id of the single article a file holds, from its resolved absolute path."""
+    return f"{slugify(Path(resolved_path).stem)}-{short_hash(resolved_path)}"
+
+
+def record_article_id(
+    own_id: object, *, url: str | None, resolved_path: str, record_number: int
+) -> str:
+    """Id of one JSON/JSONL record: its own id if it has one, else from its URL or position."""
+    if own_id is not None and not isinstance(own_id, bool) and str(own_id).strip():
+        return str(own_id).strip()
+    if url:
+        return url_article_id(url)
+    position = f"{resolved_path}#{record_number}"
+    return f"{slugify(Path(resolved_path).stem)}-{record_number}-{short_hash(position)}"
+
+
+def url_article_id(url: str) -> str:
+    """Id of an article known only by its URL (the last path segment makes it readable)."""
+    try:
+        segments = [part for part in urlsplit(url).path.split("/") if part]
+    except ValueError:
+        segments = []
+    readable = segments[-1].rsplit(".", 1)[0] if segments else ""
+    return f"{slugify(readable)}-{short_hash(url)}"
+
+
+def content_article_id(title: str, body: str) -> str:
+    """Id of an in-memory article with neither path nor URL: from what it says."""
+    return f"{slugify(title)}-{short_hash(title + chr(0x1F) + body)}"

@@ -1,0 +1,346 @@
+"""The cleaning rules, as ordered data: what counts as boilerplate, and why.
+
+Every rule is a compiled pattern plus a one-line reason, so a reviewer can see
+at a glance why a piece of a page disappears, and a new rule is one line in the
+right table rather than a new branch in the code. Tables are tried in order
+and the first match wins. Patterns are matched case-insensitively.
+
+Tables and what they are matched against:
+
+* ``TAG_RULES``: an element's tag name; a match drops the element and its content.
+* ``ROLE_RULES``: an element's ``role`` attribute (same effect).
+* ``ATTRIBUTE_RULES``: an element's class names and id, joined by spaces (same effect,
+  unless the element is the article itself, see ``html.py``).
+* ``LINE_RULES``: the whole text of one block or line; a match drops that block.
+* ``SECTION_END_RULES``: the whole text of a short block; a match drops it and
+  everything after it (trailing "Related stories" lists, comment threads).
+* ``NOT_AUTHOR_RULES``: a candidate author name; a match means it is not a person.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One cleaning rule: a compiled case-insensitive pattern and why it exists."""
+
+    pattern: re.Pattern[str]
+    reason: str
+
+
+def rule(regex: str, reason: str) -> Rule:
+    """Build a case-insensitive rule; tables read as plain (regex, reason) lines."""
+    return Rule(re.compile(regex, re.IGNORECASE), reason)
+
+
+def first_match(rules: tuple[Rule, ...], text: str) -> Rule | None:
+    """Return the first rule whose pattern matches anywhere in ``text``, or None."""
+    for candidate in rules:
+        if candidate.pattern.search(text):
+            return candidate
+    return None
+
+
+def _tokens(*words: str) -> str:
+    """A regex matching any of ``words`` as a whole class/id token.
+
+    Tokens are separated by spaces, hyphens, underscores or a camelCase change
+    already lowered away, so "share" matches "post-share_bar" but "ad" does not
+    match "header" or "shadow".
+    """
+    alternatives = "|".join(words)
+    return rf"(?:^|[\s_-])(?:{alternatives})(?:$|[\s_-])"
+
+
+TAG_RULES: tuple[Rule, ...] = (
+    rule(r"^(script|style|noscript|template|link|meta)$", "code and styling, never prose"),
+    rule(r"^(svg|canvas|img|picture|video|audio|source|iframe|embed|object)$", "media, no text"),
+    rule(r"^(form|button|input|select|option|textarea|label|dialog|menu)$", "controls, not prose"),
+    rule(r"^nav$", "site navigation"),
+    rule(r"^aside$", "side content: teasers, pull-outs, ads"),
+    rule(r"^footer$", "page or article footer: copyright, tags, share bars"),
+    rule(r"^header$", "masthead or article header: title and byline are read as metadata"),
+    rule(r"^(figure|figcaption)$", "images and their captions, not article prose"),
+)
+
+ROLE_RULES: tuple[Rule, ...] = (
+    rule(r"^(navigation|menu|menubar|search|banner|contentinfo)$", "site chrome"),
+    rule(r"^(complementary|dialog|alertdialog|alert|tooltip|toolbar)$", "side or pop-up content"),
+)
+
+ATTRIBUTE_RULES: tuple[Rule, ...] = (
+    rule(
+        _tokens(r"share\w*", "sharing", r"social\w*", "sharebar", "addthis", "sharethis"),
+        "share links and social buttons",
+    ),
+    rule(
+        _tokens(
+            "related",
+            r"related\w+",
+            "more-stories",
+            "morestories",
+            "recommended",
+            r"recommend\w*",
+            "read-next",
+            "readnext",
+            "also-read",
+            "outbrain",
+            "taboola",
+            "teaser",
+            "teasers",
+            "trending",
+            "popular",
+            "most-popular",
+            "mostread",
+            "most-read",
+            "more-from",
+            "promo",
+            "promos",
+            "upsell",
+            "rail",
+            "sidebar",
+            "widget",
+        ),
+        "related-content and teaser blocks",
+    ),
+    rule(
+        _tokens(
+            "newsletter",
+            r"newsletter\w+",
+            "subscribe",
+            "subscription",
+            "signup",
+            "sign-up",
+            "paywall",
+            "regwall",
+            "piano",
+            "membership",
+        ),
+        "newsletter, subscription and paywall boxes",
+    ),
+    rule(
+        _tokens(
+            "cookie",
+            "cookies",
+            "consent",
+            "gdpr",
+            "cmp",
+            "banner",
+            "modal",
+            "popup",
+            "overlay",
+            "toast",
+        ),
+        "cookie notices and pop-ups",
+    ),
+    rule(
+        _tokens(
+            "ad",
+            "ads",
+            "advert",
+            r"advert\w+",
+            "adslot",
+            "ad-slot",
+            "adunit",
+            "ad-unit",
+            "dfp",
+            "gpt",
+            "sponsor",
+            "sponsored",
+            "commercial",
+        ),
+        "advertising",
+    ),
+    rule(
+        _tokens("comment", "comments", r"comment\w+", "disqus", "discussion", "respond", "replies"),
+        "reader comments",
+    ),
+    rule(
+        _tokens(
+            "nav",
+            "navbar",
+            "navigation",
+            "menu",
+            "breadcrumb",
+            "breadcrumbs",
+            "masthead",
+            "skip-link",
+            "skiplink",
+            "pagination",
+            "pager",
+        ),
+        "navigation",
+    ),
+    rule(_tokens("footer", "site-footer", "copyright", "legal"), "footers"),
+    rule(
+        _tokens("tags", "tag-list", "taglist", "topics", "keywords", "categories"),
+        "tag and topic link lists",
+    ),
+    rule(
+        _tokens(
+            "byline",
+            "author-bio",
+            "authorbio",
+            "author-info",
+            "bio",
+            "contributor",
+            "dateline",
+            "timestamp",
+            "published-date",
+            "meta-data",
+            "article-meta",
+            "post-meta",
+            "entry-meta",
+        ),
+        "byline and date widgets: read as metadata, not prose",
+    ),
+    rule(
+        _tokens(
+            "caption",
+            "credit",
+            "image-credit",
+            "photo-credit",
+            "figure",
+            "media",
+            "gallery",
+            "slideshow",
+            "video",
+            "player",
+            "embed",
+        ),
+        "media blocks and captions",
+    ),
+    rule(
+        _tokens(
+            "hidden",
+            "visually-hidden",
+            "sr-only",
+            "screen-reader-text",
+            "offscreen",
+            "print-only",
+            "noprint",
+        ),
+        "text not shown to sighted readers",
+    ),
+    rule(
+        _tokens(
+            "toolbar",
+            "tools",
+            "article-tools",
+            "actions",
+            "print",
+            "email",
+            "bookmark",
+            "save",
+            "font-size",
+            "audio-player",
+            "listen",
+        ),
+        "article tool bars",
+    ),
+)
+
+LINE_RULES: tuple[Rule, ...] = (
+    rule(r"^(advertisement|advertising|sponsored( content)?|ad|paid content)$", "ad label"),
+    rule(r"^(story continues below|article continues below)( advertisement)?\W*$", "ad label"),
+    rule(r"^share( this)?( page| article| story| post| on \w+)?\s*:?$", "share bar label"),
+    rule(
+        r"^(facebook|twitter|x|linkedin|whatsapp|reddit|pinterest|email|e-mail|print|copy "
+        r"link|copy url)$",
+        "share button label",
+    ),
+    rule(r"^(new update|update|updated|breaking|breaking news|live|exclusive)$", "UI badge"),
+    rule(
+        r"^(read more|read full (story|article)|continue reading|see more|show more|load "
+        r"more|view more)\W*$",
+        "teaser link label",
+    ),
+    rule(r"^skip to (main )?(content|navigation)$", "accessibility skip link"),
+    rule(r"^(sign up|subscribe)\b.{0,120}$", "newsletter or subscription prompt"),
+    rule(
+        r"^.{0,80}\b(newsletter|subscribe now|subscribers only|already a subscriber)\b.{0,80}$",
+        "newsletter or subscription prompt",
+    ),
+    rule(r"^(follow us|follow \w+ on|like us on|join us on)\b.{0,80}$", "social follow prompt"),
+    rule(r"^(we use cookies|this (web)?site uses cookies)\b.*$", "cookie notice"),
+    rule(r"^(©|\(c\)|copyright\b).{0,200}$", "copyright line"),
+    rule(r"^all rights reserved\W*$", "copyright line"),
+    rule(r"^(\d+\s*)?(min|mins|minute|minutes)\s+read$", "reading-time label"),
+    rule(r"^(listen to|hear) (this|the) (article|story)\b.{0,40}$", "audio player label"),
+    rule(r"^(loading|please wait)\W*$", "loading placeholder"),
+    rule(
+        r"^(photo|image|picture|video|graphic|illustration)\s*(credit)?\s*:.{0,120}$",
+        "media credit",
+    ),
+    rule(r"^(getty images|reuters|ap photo|afp|afp via getty images)$", "media credit"),
+    rule(r"^(click|tap) here\b.{0,120}$", "call to action"),
+    rule(r"^(view|show|hide|add|post|leave a) comments?\W*(\(\d+\))?$", "comment widget"),
+    rule(r"^\d+\s+comments?$", "comment counter"),
+    rule(r"^(tags|topics|filed under|categories)\s*:.{0,200}$", "tag list"),
+    rule(r"^(previous|next) (article|story|post)\b.{0,120}$", "article pager"),
+    rule(r"^back to top$", "page anchor"),
+    rule(r"^(trim|trimmed|expand|collapse|close|open|menu|search|home|more)$", "UI label"),
+)
+
+SECTION_END_RULES: tuple[Rule, ...] = (
+    rule(
+        r"^related( content| stories| articles| posts| news| coverage| reading| links)?\W*$",
+        "related-content list follows",
+    ),
+    rule(
+        r"^more (stories|news|articles|from [\w .'-]{1,40}|on this (story|topic)|in "
+        r"[\w .'-]{1,40})\W*$",
+        "teaser list follows",
+    ),
+    rule(r"^(read|up) next\W*$", "teaser list follows"),
+    rule(
+        r"^(you|we think you) (may|might|will) (also )?(like|enjoy|be interested in)\W*$",
+        "recommendation list follows",
+    ),
+    rule(
+        r"^(recommended|recommended for you|recommended stories|editors'? picks|top stories|"
+        r"most (popular|read|viewed|shared)|trending( now| stories)?|latest (news|stories))\W*$",
+        "recommendation list follows",
+    ),
+    rule(
+        r"^(comments?|\d+ comments?|leave a (comment|reply)|join the (conversation|discussion)|"
+        r"conversation)\W*$",
+        "comment thread follows",
+    ),
+    rule(
+        r"^(about the author|share this (page|article|story)\W*|sign up for .{0,60})$",
+        "end-of-article furniture follows",
+    ),
+)
+
+NOT_AUTHOR_RULES: tuple[Rule, ...] = (
+    rule(r"^(by|and|from|with|written by|posted by)$", "a byline prefix with no name"),
+    rule(r"^((the|\w+) )?staff( writer| reporter| report)?s?$", "a desk, not a person"),
+    rule(r"\b(min|mins|minute|minutes)\s+read\b", "a reading-time label"),
+    rule(
+        r"^(admin|administrator|editor|editors|guest|anonymous|unknown|null|none)$",
+        "a placeholder account",
+    ),
+    rule(r"^https?://|www\.|@\w+\.\w+", "a link, not a name"),
+    rule(r"\d", "names carry no digits (usually a date or count leaked in)"),
+    rule(r"^(updated|published|posted|share|follow|facebook|twitter|email)\b", "a UI label"),
+)
+
+BYLINE_PREFIX = re.compile(
+    r"^\s*(?:written\s+by|reported\s+by|posted\s+by|by)\s*[:\-]?\s+", re.IGNORECASE
+)
+"""How a byline line starts ("By Jane Doe"); what follows is the author candidate."""
+
+TITLE_SUFFIX_SEPARATORS: tuple[str, ...] = (
+    " | ",
+    " - ",
+    " \u2014 ",
+    " \u2013 ",
+    " :: ",
+    " « ",
+    " » ",
+)
+"""Separators between a headline and the site name in ``<title>`` ("Headline | Site")."""
