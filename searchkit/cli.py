@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 EXIT_INTERRUPTED = 130
 """Exit status after Ctrl-C during indexing (128 + SIGINT, as shells report it)."""
 
+DEBUG_ENVVAR = "SEARCHKIT_DEBUG"
+"""Set to 1 to let unexpected errors end with their traceback (for bug reports)."""
+
 _Function = TypeVar("_Function", bound=Callable[..., Any])
 
 
@@ -33,17 +36,32 @@ class _SearchkitGroup(click.Group):
     """A click group that turns library errors into clean messages, once for all commands."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the chosen command; report a SearchkitError or OS error without a traceback."""
+        """Run the chosen command; report any failure as one line instead of a traceback.
+
+        Library errors carry their own advice. Anything else is a bug in
+        searchkit: the message says so, and ``SEARCHKIT_DEBUG=1`` shows the
+        traceback for the bug report.
+        """
         from searchkit.errors import SearchkitError
 
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
         except SearchkitError as error:
             raise click.ClickException(str(error)) from error
         except OSError as error:
             if error.errno == errno.EPIPE:
                 raise  # click's own handler quietly ends a broken pipe (`| head`)
             raise click.ClickException(_describe_os_error(error)) from error
+        except Exception as error:
+            if os.environ.get(DEBUG_ENVVAR):
+                raise
+            detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            raise click.ClickException(
+                f"unexpected {detail} — this is a bug in searchkit; "
+                f"rerun with {DEBUG_ENVVAR}=1 and report the traceback"
+            ) from error
 
 
 def _describe_os_error(error: OSError) -> str:
