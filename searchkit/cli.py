@@ -252,8 +252,8 @@ def index_command(
         click.echo(f"failed: {failure}", err=True)
     if report.failed:
         click.echo(
-            f"{report.failed} file(s) could not be indexed; fix or remove them and run "
-            "`searchkit index` again (everything else was indexed)",
+            "everything else was indexed; fix or remove the failed files above and run "
+            "`searchkit index` again",
             err=True,
         )
         ctx.exit(1)
