@@ -22,7 +22,7 @@ MIN_PROSE_CHARS = 25
 MAX_PROSE_LINK_DENSITY = 0.5
 SIBLING_SHARE = 0.2
 MIN_SIBLING_SCORE = 10.0
-MIN_ARTICLE_BODY_CHARS = 400
+MIN_ARTICLE_BODY_CHARS = 150
 _ARTICLE_BODY = re.compile(r"articlebody", re.IGNORECASE)
 _CANDIDATES_CHECKED = 5
 
@@ -87,7 +87,12 @@ def _link_density_by_element(elements: list[Tag], blocks: list[Block]) -> dict[i
 
 
 def _marked_container(best: Tag, blocks: list[Block]) -> Tag | None:
-    """The publisher-marked article container: articleBody, else the <article> around ``best``."""
+    """The publisher-marked article container: articleBody, else the <article> around ``best``.
+
+    An articleBody element inside ``best`` always counts; one elsewhere on
+    the page only when it holds ``MIN_ARTICLE_BODY_CHARS`` of text (an empty
+    or teaser-sized marker must not override the scoring).
+    """
     bodies = [
         element
         for element in _ancestors_and_self(best)
@@ -102,7 +107,11 @@ def _marked_container(best: Tag, blocks: list[Block]) -> Tag | None:
     sized = [
         (_text_size(element, blocks), element) for element in marked if isinstance(element, Tag)
     ]
-    sized = [(size, element) for size, element in sized if size >= MIN_ARTICLE_BODY_CHARS]
+    sized = [
+        (size, element)
+        for size, element in sized
+        if size >= MIN_ARTICLE_BODY_CHARS or any(parent is best for parent in element.parents)
+    ]
     if sized:
         return max(sized, key=lambda item: item[0])[1]
     for element in _ancestors_and_self(best):

@@ -121,9 +121,16 @@ def _decode_guessed(data: bytes) -> str:
         text = data.decode("cp1252")
         if not _looks_like_garbage(text):
             return text
+    if _control_share(data[:_SNIFF_BYTES]) > _BAD_SHARE_OF_GARBAGE:
+        raise NotTextError("looks like a binary file (control bytes), not text")
     raise NotTextError(
         "undecodable: not valid text in UTF-8, Windows-1252 or a detectable encoding"
     )
+
+
+def _control_share(head: bytes) -> float:
+    controls = sum(1 for byte in head if byte < 0x20 and byte not in (0x09, 0x0A, 0x0D))
+    return controls / len(head) if head else 0.0
 
 
 def _fits_cp1252(data: bytes) -> bool:

@@ -123,7 +123,7 @@ def read_metadata(soup: BeautifulSoup, *, page_url: str | None = None) -> PageMe
         title=title,
         published=published,
         author=author,
-        source=source or _domain_of(url),
+        source=source or _site_from_title(_title_tag(soup)) or _domain_of(url),
         url=url,
     )
 
@@ -298,14 +298,25 @@ def _first_heading(soup: BeautifulSoup, *, min_words: int) -> str | None:
 
 
 def _strip_site_suffix(title: str | None, source: str | None) -> str | None:
-    """Drop a trailing " | Site" / " - Site" from a page title, keeping the headline.
+    """Drop a trailing " | Site" / " - Site" from a page title, keeping the headline."""
+    return _split_site_suffix(title, source)[0]
 
-    The tail is removed when it names the site, or when it is short next to
+
+def _site_from_title(title: str | None) -> str | None:
+    """The site name a page title ends with ("Headline | Harbour Daily" -> "Harbour Daily")."""
+    return _split_site_suffix(title, None)[1]
+
+
+def _split_site_suffix(title: str | None, source: str | None) -> tuple[str | None, str | None]:
+    """Split "Headline | Section | Site" into the headline and the site name.
+
+    A tail is cut when it names the known site, or when it is short next to
     the headline (site names are a few words; headlines are longer).
     """
     if not title:
-        return None
+        return None, None
     title = collapse_whitespace(title)
+    site: str | None = None
     for _ in range(2):  # "Headline | Section | Site"
         cut = max((title.rfind(sep), sep) for sep in TITLE_SUFFIX_SEPARATORS)
         position, separator = cut
@@ -316,8 +327,8 @@ def _strip_site_suffix(title: str | None, source: str | None) -> str | None:
         short_tail = len(tail.split()) <= _MAX_TITLE_SUFFIX_WORDS and len(head) > len(tail)
         if not head or not (names_site or short_tail):
             break
-        title = head
-    return title
+        title, site = head, site or tail
+    return title, site
 
 
 def _byline_from_page(soup: BeautifulSoup) -> str | None:

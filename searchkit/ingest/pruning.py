@@ -11,6 +11,7 @@ a class/id or structural rule: "has-sidebar" on the page wrapper or a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bs4 import BeautifulSoup, Tag
 
@@ -29,9 +30,8 @@ _ARTICLE_BODY = re.compile(r"articlebody", re.IGNORECASE)
 
 def drop_non_prose(soup: BeautifulSoup) -> None:
     """Remove scripts, styles, media and form controls: they never hold article text."""
-    for element in soup.find_all(_NEVER_PROSE):
-        if isinstance(element, Tag) and not element.decomposed:
-            element.decompose()
+    for element in _walk_keeping(soup, _is_non_prose):
+        element.decompose()
 
 
 def prune_page(
@@ -46,18 +46,41 @@ def prune_page(
     """
     drop_non_prose(soup)
     removed: list[tuple[str, Rule | None]] = []
-    for element in soup.find_all(True):
-        if not isinstance(element, Tag) or element.decomposed:
-            continue
+
+    def should_remove(element: Tag) -> bool:
         name = str(element.name)
         reason = _removal_rule(element, name)
         if reason is False or name in _PROTECTED or id(element) in protected:
-            continue
+            return False
         if _holds_article(element):
-            continue
-        element.decompose()
+            return False
         removed.append((name, reason if isinstance(reason, Rule) else None))
+        return True
+
+    for element in _walk_keeping(soup, should_remove):
+        element.decompose()
     return removed
+
+
+def _walk_keeping(root: Tag, remove: Callable[[Tag], bool]) -> list[Tag]:
+    """Elements under ``root`` for which ``remove`` is true, outermost only, in document order.
+
+    An explicit stack instead of recursion (pages can nest 10,000 deep), and
+    nothing below a removed element is visited, so the walk stays linear.
+    """
+    chosen: list[Tag] = []
+    stack: list[Tag] = [child for child in reversed(root.contents) if isinstance(child, Tag)]
+    while stack:
+        element = stack.pop()
+        if remove(element):
+            chosen.append(element)
+            continue
+        stack.extend(child for child in reversed(element.contents) if isinstance(child, Tag))
+    return chosen
+
+
+def _is_non_prose(element: Tag) -> bool:
+    return element.name in _NEVER_PROSE
 
 
 def _removal_rule(element: Tag, name: str) -> Rule | bool | None:

@@ -104,7 +104,7 @@ def normalize_body(text: str) -> str:
     they are); text without any treats each line as a paragraph.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line.strip() for line in text.split("\n")]
+    lines = [line.strip() for line in text.strip().split("\n")]
     if "" not in lines:
         return join_paragraphs(lines)
     paragraphs: list[str] = []

@@ -306,8 +306,8 @@ SECTION_END_RULES: tuple[Rule, ...] = (
         "recommendation list follows",
     ),
     rule(
-        r"^(comments?|\d+ comments?|leave a (comment|reply)|join the (conversation|discussion)|"
-        r"conversation)\W*$",
+        r"^(comments?( \(\d+\))?|\d+ comments?|leave a (comment|reply)|"
+        r"join the (conversation|discussion)|conversation)\W*$",
         "comment thread follows",
     ),
     rule(
