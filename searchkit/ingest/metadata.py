@@ -37,6 +37,7 @@ _NAME_CONNECTORS = frozenset(
      "el", "y", "ibn", "ter", "du"}
 )  # fmt: skip
 
+_METADATA_TAGS = ["meta", "link", "script", "time", "title", "h1"]
 _DATE_META_NAMES = (
     "article:published_time",
     "datepublished",
@@ -89,43 +90,55 @@ def read_metadata(soup: BeautifulSoup, *, page_url: str | None = None) -> PageMe
 
     ``page_url`` (where the page was fetched from, when the caller knows) wins
     over the URL the page declares; a declared URL is used only when absolute.
+    Sources are consulted lazily, in order of trust, so the costly ones (a
+    search of the whole page for a byline) only run when the cheap ones fail.
     """
-    linked = _json_ld_article(soup)
-    meta = _meta_values(soup)
-    canonical = _canonical_url(soup)
-    declared_url = _first(canonical, meta.get("og:url"), _as_text(linked.get("url")))
+    tags = _tags_by_name(soup)
+    linked = _json_ld_article(tags["script"])
+    meta = _meta_values(tags["meta"])
+    title_tag = tags["title"][0].get_text() if tags["title"] else None
+    declared_url = _first(
+        _canonical_url(tags["link"]), meta.get("og:url"), _as_text(linked.get("url"))
+    )
     url = page_url or (declared_url if _is_web_address(declared_url) else None)
     source = _first(
         _name_of(linked.get("publisher")),
         *(meta.get(name) for name in _SOURCE_META_NAMES if not name.startswith("twitter")),
     )
-    title = _first(
-        _as_text(linked.get("headline")),
-        _strip_site_suffix(meta.get("og:title"), source),
-        _strip_site_suffix(meta.get("twitter:title"), source),
-        _first_heading(soup, min_words=2),
-        _strip_site_suffix(_title_tag(soup), source),
-        _first_heading(soup, min_words=1),
+    title = (
+        _first(_as_text(linked.get("headline")))
+        or _first(_strip_site_suffix(meta.get("og:title"), source))
+        or _first(_strip_site_suffix(meta.get("twitter:title"), source))
+        or _first_heading(tags["h1"], min_words=2)
+        or _first(_strip_site_suffix(title_tag, source))
+        or _first_heading(tags["h1"], min_words=1)
     )
     published = _first_date(
-        linked.get("datePublished"),
-        *(meta.get(name) for name in _DATE_META_NAMES),
-        _time_element_date(soup),
-        linked.get("dateCreated"),
-        linked.get("dateModified"),
+        linked.get("datePublished"), *(meta.get(name) for name in _DATE_META_NAMES)
+    ) or _first_date(
+        _time_element_date(tags["time"]), linked.get("dateCreated"), linked.get("dateModified")
     )
-    author = _first(
-        _author_from(linked.get("author")),
-        *(clean_author(meta.get(name)) for name in _AUTHOR_META_NAMES),
-        _byline_from_page(soup),
+    author = (
+        _author_from(linked.get("author"))
+        or _first(*(clean_author(meta.get(name)) for name in _AUTHOR_META_NAMES))
+        or _byline_from_page(soup)
     )
     return PageMetadata(
         title=title,
         published=published,
         author=author,
-        source=source or _site_from_title(_title_tag(soup)) or _domain_of(url),
+        source=source or _site_from_title(title_tag) or _domain_of(url),
         url=url,
     )
+
+
+def _tags_by_name(soup: BeautifulSoup) -> dict[str, list[Tag]]:
+    """The metadata-bearing elements, gathered in one walk over the page."""
+    found: dict[str, list[Tag]] = {name: [] for name in _METADATA_TAGS}
+    for tag in soup.find_all(_METADATA_TAGS):
+        if isinstance(tag, Tag):
+            found[str(tag.name)].append(tag)
+    return found
 
 
 def clean_author(text: str | None) -> str | None:
@@ -210,10 +223,12 @@ def _author_from(value: object) -> str | None:
     return ", ".join(dict.fromkeys(kept)) if kept else None
 
 
-def _json_ld_article(soup: BeautifulSoup) -> dict[str, Any]:
+def _json_ld_article(scripts: list[Tag]) -> dict[str, Any]:
     """The first schema.org Article-like object in the page's JSON-LD, or {}."""
     fallback: dict[str, Any] = {}
-    for script in soup.find_all("script", attrs={"type": re.compile("ld\\+json", re.I)}):
+    for script in scripts:
+        if "ld+json" not in str(script.get("type") or "").lower():
+            continue
         try:
             data = json.loads(script.get_text())
         except (ValueError, RecursionError):
@@ -244,10 +259,10 @@ def _walk_json(data: object) -> Iterator[dict[str, Any]]:
             queue.extend(item)
 
 
-def _meta_values(soup: BeautifulSoup) -> dict[str, str]:
+def _meta_values(metas: list[Tag]) -> dict[str, str]:
     """``<meta name|property|itemprop=... content=...>`` as {lower-case key: first value}."""
     values: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in metas:
         content = tag.get("content")
         if not isinstance(content, str) or not content.strip():
             continue
@@ -258,8 +273,8 @@ def _meta_values(soup: BeautifulSoup) -> dict[str, str]:
     return values
 
 
-def _canonical_url(soup: BeautifulSoup) -> str | None:
-    for link in soup.find_all("link", href=True):
+def _canonical_url(links: list[Tag]) -> str | None:
+    for link in links:
         rel = link.get("rel")
         rels = rel if isinstance(rel, list) else [str(rel)]
         href = link.get("href")
@@ -268,8 +283,8 @@ def _canonical_url(soup: BeautifulSoup) -> str | None:
     return None
 
 
-def _time_element_date(soup: BeautifulSoup) -> str | None:
-    times = soup.find_all("time", attrs={"datetime": True}, limit=20)
+def _time_element_date(elements: list[Tag]) -> str | None:
+    times = [element for element in elements[:50] if element.has_attr("datetime")]
     preferred = [
         t
         for t in times
@@ -284,16 +299,10 @@ def _time_element_date(soup: BeautifulSoup) -> str | None:
     return None
 
 
-def _title_tag(soup: BeautifulSoup) -> str | None:
-    title = soup.find("title")
-    return title.get_text() if title is not None else None
-
-
-def _first_heading(soup: BeautifulSoup, *, min_words: int) -> str | None:
-    heading = soup.find("h1")
-    if heading is None:
+def _first_heading(headings: list[Tag], *, min_words: int) -> str | None:
+    if not headings:
         return None
-    text = collapse_whitespace(heading.get_text(" "))
+    text = collapse_whitespace(headings[0].get_text(" "))
     return text if len(text.split()) >= min_words else None
 
 
