@@ -184,6 +184,8 @@ class Indexer:
         writer = self._ensure_writer()
         reader = writer.reader()
         try:
+            if reader.doc_count_all() == 0:
+                return {}  # an empty index's reader has no columns at all
             columns = [
                 reader.column_reader(name) for name in ("id", "path", "file_hash", "content_hash")
             ]
@@ -349,20 +351,22 @@ def build_index(
     ) as indexer:
         existing = {} if rebuild else indexer.existing_documents()
         by_path: dict[str, list[str]] = {}
-        for doc_id, (path, _fh, _ch) in existing.items():
-            by_path.setdefault(path, []).append(doc_id)
+        for doc_id, (doc_path, _file_hash, _content_hash) in existing.items():
+            by_path.setdefault(doc_path, []).append(doc_id)
         produced: dict[str, str] = {}
         total = len(corpus.files)
-        for done, path in enumerate(corpus.files, start=1):
-            _sync_file(indexer, path, existing, by_path, produced, tally)
+        for done, file_path in enumerate(corpus.files, start=1):
+            _sync_file(indexer, file_path, existing, by_path, produced, tally)
             if on_progress is not None:
                 on_progress(done, total)
-        seen_paths = {str(p) for p in corpus.files}
-        for path, ids in by_path.items():
-            if path in seen_paths or not _is_under(path, roots):
-                continue
-            if _is_under(path, unreadable_dirs):
-                continue
+        vanished = {
+            doc_path: ids
+            for doc_path, ids in by_path.items()
+            if _is_under(doc_path, roots) and not _is_under(doc_path, unreadable_dirs)
+        }
+        for doc_path in map(str, corpus.files):
+            vanished.pop(doc_path, None)
+        for ids in vanished.values():
             for doc_id in ids:
                 if doc_id not in produced:
                     indexer.delete(doc_id)

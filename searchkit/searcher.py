@@ -68,6 +68,26 @@ def _column_date(field: Any, value: Any) -> datetime | None:
         return None
 
 
+def _scan_columns(
+    reader: Any, sources: dict[str, int]
+) -> tuple[int, datetime | None, datetime | None]:
+    """Count outlets and find the date range from column storage (no stored-field loads)."""
+    first: datetime | None = None
+    last: datetime | None = None
+    source_column = reader.column_reader("source")
+    date_column = reader.column_reader("published", translate=False)
+    published_field = reader.schema["published"]
+    for docnum in reader.all_doc_ids():
+        outlet = source_column[docnum]
+        if outlet:
+            sources[outlet] = sources.get(outlet, 0) + 1
+        published = _column_date(published_field, date_column[docnum])
+        if published is not None and published.year > 1:
+            first = published if first is None or published < first else first
+            last = published if last is None or published > last else last
+    return reader.doc_count(), first, last
+
+
 def parse_date_bound(value: DateLike, *, end_of_day: bool, name: str) -> datetime | None:
     """Turn a --since/--until value into a naive UTC datetime bound (inclusive)."""
     if value is None or value == "":
@@ -322,18 +342,10 @@ class Searcher:
             sources: dict[str, int] = {}
             first: datetime | None = None
             last: datetime | None = None
-            source_column = reader.column_reader("source")
-            date_column = reader.column_reader("published", translate=False)
-            published_field = reader.schema["published"]
-            for docnum in reader.all_doc_ids():
-                outlet = source_column[docnum]
-                if outlet:
-                    sources[outlet] = sources.get(outlet, 0) + 1
-                published = _column_date(published_field, date_column[docnum])
-                if published is not None and published.year > 1:
-                    first = published if first is None or published < first else first
-                    last = published if last is None or published > last else last
-            documents = reader.doc_count()
+            if reader.doc_count_all() == 0:
+                documents = 0
+            else:
+                documents, first, last = _scan_columns(reader, sources)
         metadata = read_metadata(self.index_dir)
         return IndexStats(
             documents=documents,

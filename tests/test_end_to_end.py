@@ -84,14 +84,15 @@ def test_query_json(workdir: Path, first_index_run: subprocess.CompletedProcess[
         assert (workdir / hit["path"]).is_file() or Path(hit["path"]).is_file()
 
 
+MANIFEST = Path(__file__).parent / "data" / "corpus_manifest.json"
 ISKP_VARIANTS = {"ISKP", "Daesh", "ISIS-K", "IS-Khorasan", "Islamic State Khorasan Province"}
 
 
 def test_query_alias(workdir: Path, first_index_run: subprocess.CompletedProcess[str]) -> None:
-    manifest = json.loads((workdir / "corpus" / "MANIFEST.json").read_text(encoding="utf-8"))
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     expected = {entry["title"] for entry in manifest if ISKP_VARIANTS & set(entry["aliases"])}
     decoys = {entry["title"] for entry in manifest if "khorasan-caravan" in entry["file"]}
-    assert expected and decoys, "MANIFEST.json no longer marks the ISKP articles and the decoy"
+    assert expected and decoys, "the manifest no longer marks the ISKP articles and the decoy"
     result = searchkit(["query", "Daesh", "--json", "--limit", "50"], workdir)
     assert result.returncode == 0, result.stderr
     found = {json.loads(line)["title"] for line in result.stdout.splitlines()}
@@ -110,7 +111,7 @@ def test_show_first_hit(workdir: Path, first_index_run: subprocess.CompletedProc
 
 
 def test_stats(workdir: Path, first_index_run: subprocess.CompletedProcess[str]) -> None:
-    manifest = json.loads((workdir / "corpus" / "MANIFEST.json").read_text(encoding="utf-8"))
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     result = searchkit(["stats", "--json"], workdir)
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)

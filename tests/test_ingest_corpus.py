@@ -1,4 +1,4 @@
-"""The sample corpus extracts exactly as corpus/MANIFEST.json says."""
+"""The sample corpus extracts exactly as tests/data/corpus_manifest.json says."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from searchkit.models import Article
 
 def _manifest(repo_root: Path) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = json.loads(
-        (repo_root / "corpus" / "MANIFEST.json").read_text(encoding="utf-8")
+        (repo_root / "tests" / "data" / "corpus_manifest.json").read_text(encoding="utf-8")
     )
     return entries
 
@@ -33,7 +33,6 @@ CORPUS_FILES = sorted(_by_file(Path(__file__).resolve().parent.parent))
 def test_every_corpus_file_is_listed(repo_root: Path) -> None:
     corpus = repo_root / "corpus"
     found = {path.relative_to(corpus.resolve()).as_posix() for path in scan([corpus]).files}
-    found.discard("MANIFEST.json")
     assert found == set(CORPUS_FILES)
 
 
