@@ -24,6 +24,7 @@ from whoosh import writing
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
+from searchkit.column_scan import live_column_values
 from searchkit.errors import (
     IndexCorruptError,
     IndexIncompatibleError,
@@ -182,20 +183,13 @@ class Indexer:
         Read from column storage, so it costs no stored-field loading.
         """
         writer = self._ensure_writer()
-        reader = writer.reader()
-        try:
-            if reader.doc_count_all() == 0:
-                return {}  # an empty index's reader has no columns at all
-            columns = [
-                reader.column_reader(name) for name in ("id", "path", "file_hash", "content_hash")
-            ]
-            state: dict[str, tuple[str, str, str]] = {}
-            for docnum in reader.all_doc_ids():
-                doc_id, path, file_hash, content_hash = (col[docnum] for col in columns)
-                state[doc_id] = (path, file_hash, content_hash)
-            return state
-        finally:
-            reader.close()
+        with writer.reader() as reader:
+            return {
+                doc_id: (path, file_hash, content_hash)
+                for doc_id, path, file_hash, content_hash in live_column_values(
+                    reader, ("id", "path", "file_hash", "content_hash")
+                )
+            }
 
     # -- writing -------------------------------------------------------------
 

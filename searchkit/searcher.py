@@ -20,10 +20,10 @@ from types import TracebackType
 from typing import Any
 
 from whoosh import query as wq
-from whoosh import scoring
 from whoosh.searching import Searcher as WhooshSearcher
 
 from searchkit.analysis import NewsAnalyzer
+from searchkit.column_scan import live_column_values
 from searchkit.errors import (
     DocumentNotFoundError,
     IndexCorruptError,
@@ -32,6 +32,7 @@ from searchkit.errors import (
 )
 from searchkit.models import Article, Hit, IndexStats, SearchResults
 from searchkit.query import AliasRewriter, ParsedQuery, make_parser, parse_query
+from searchkit.ranking import Ranker
 from searchkit.schema import TEXT_FIELDS, build_schema
 from searchkit.snippets import make_snippet
 from searchkit.storage import index_bytes, open_index, read_metadata
@@ -74,14 +75,11 @@ def _scan_columns(
     """Count outlets and find the date range from column storage (no stored-field loads)."""
     first: datetime | None = None
     last: datetime | None = None
-    source_column = reader.column_reader("source")
-    date_column = reader.column_reader("published", translate=False)
     published_field = reader.schema["published"]
-    for docnum in reader.all_doc_ids():
-        outlet = source_column[docnum]
+    for outlet, raw_date in live_column_values(reader, ("source", "published"), raw={"published"}):
         if outlet:
             sources[outlet] = sources.get(outlet, 0) + 1
-        published = _column_date(published_field, date_column[docnum])
+        published = _column_date(published_field, raw_date)
         if published is not None and published.year > 1:
             first = published if first is None or published < first else first
             last = published if last is None or published > last else last
@@ -138,6 +136,7 @@ class Searcher:
             False: None,
         }
         self._analyzer = NewsAnalyzer(self.groups)
+        self._ranker = Ranker()
         self._labels = {group.token: group.label for group in self.groups}
         self._local = threading.local()
         self._open_searchers: list[WhooshSearcher] = []
@@ -153,13 +152,13 @@ class Searcher:
         try:
             current: WhooshSearcher | None = getattr(self._local, "searcher", None)
             if current is None:
-                current = self._ix.searcher(weighting=scoring.BM25F())
+                current = self._ix.searcher(weighting=self._ranker.weighting())
                 with self._lock:
                     self._open_searchers.append(current)
             elif not current.up_to_date():
                 # Not Whoosh's refresh(): its reader reuse misses new deletions
                 # in segments it already had open.
-                fresh = self._ix.searcher(weighting=scoring.BM25F())
+                fresh = self._ix.searcher(weighting=self._ranker.weighting())
                 with self._lock:
                     self._open_searchers.remove(current)
                     self._open_searchers.append(fresh)
@@ -260,7 +259,7 @@ class Searcher:
             options["reverse"] = True
         if facets:
             options["groupedby"] = "source"
-        results = searcher.search(parsed.query, **options)
+        results = searcher.search(self._ranker.prepare(parsed.query), **options)
         total = len(results)
         window = results[(page - 1) * limit : page * limit]
         hits = tuple(
@@ -338,14 +337,8 @@ class Searcher:
     def stats(self) -> IndexStats:
         """Summarise the index: documents, outlets, date range, size and last update."""
         with self._whoosh() as searcher:
-            reader = searcher.reader()
             sources: dict[str, int] = {}
-            first: datetime | None = None
-            last: datetime | None = None
-            if reader.doc_count_all() == 0:
-                documents = 0
-            else:
-                documents, first, last = _scan_columns(reader, sources)
+            documents, first, last = _scan_columns(searcher.reader(), sources)
         metadata = read_metadata(self.index_dir)
         return IndexStats(
             documents=documents,
