@@ -6,11 +6,13 @@ one of searchkit's own errors here, with the command that fixes it.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
 import os
 import tempfile
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
 from searchkit.errors import (
@@ -33,6 +36,11 @@ from searchkit.synonyms import AliasGroup, fingerprint, groups_to_lines, parse_s
 log = logging.getLogger("searchkit")
 
 METADATA_FILE = "searchkit.json"
+INDEX_NAME = "MAIN"
+FIRST_TOC = f"_{INDEX_NAME}_0.toc"
+OPEN_ATTEMPTS = 5
+"""How often to try opening an index whose files a concurrent commit is replacing."""
+OPEN_RETRY_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -68,11 +76,20 @@ def new_metadata(groups: Sequence[AliasGroup], created: datetime | None = None) 
 
 
 def has_index(index_dir: str | Path) -> bool:
-    """True when the directory holds a searchkit index (or at least a Whoosh one)."""
+    """True when the directory holds a searchkit index (or at least a Whoosh one).
+
+    An empty first-generation Whoosh index without ``searchkit.json`` is what
+    a first `searchkit index` killed half-way through creating the index
+    leaves behind; it holds nothing, so it counts as no index and the next
+    run simply creates it again instead of asking for ``--rebuild``.
+    """
     directory = Path(index_dir)
     if (directory / METADATA_FILE).is_file():
         return True
-    return directory.is_dir() and any(p.suffix == ".toc" for p in directory.iterdir())
+    if not directory.is_dir():
+        return False
+    tocs = {p.name for p in directory.iterdir() if p.suffix == ".toc"}
+    return bool(tocs) and tocs != {FIRST_TOC}
 
 
 def read_metadata(index_dir: str | Path) -> IndexMetadata:
@@ -108,6 +125,7 @@ def read_metadata(index_dir: str | Path) -> IndexMetadata:
 def write_metadata(index_dir: str | Path, metadata: IndexMetadata) -> None:
     """Write the metadata atomically (temp file + rename), so a crash never leaves half a file."""
     directory = Path(index_dir)
+    temp_name: str | None = None
     try:
         handle, temp_name = tempfile.mkstemp(prefix=".searchkit-", dir=directory)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
@@ -116,32 +134,63 @@ def write_metadata(index_dir: str | Path, metadata: IndexMetadata) -> None:
             os.fsync(stream.fileno())
         os.replace(temp_name, directory / METADATA_FILE)
     except OSError as exc:
+        if temp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp_name)  # a full disk should not also collect half-written files
         raise IndexWriteError(
             str(index_dir), f"cannot write {METADATA_FILE} in {index_dir}: {exc}"
         ) from exc
 
 
+class _FixedSchemaIndex(FileIndex):  # type: ignore[misc]
+    """A Whoosh index that always uses the schema searchkit built for it.
+
+    Whoosh's ``FileIndex.schema`` re-reads the newest table of contents from
+    disk at every access, which both wastes time and fails if a concurrent
+    commit deletes that file in between; searchkit never uses the pickled
+    schema anyway.
+    """
+
+    @property
+    def schema(self) -> Any:
+        return self._schema
+
+
 def open_index(
     index_dir: str | Path, groups: Sequence[AliasGroup], *, query_aliases: bool = True
 ) -> FileIndex:
-    """Open the Whoosh index with a schema built from ``groups`` (never the pickled one)."""
+    """Open the Whoosh index with a schema built from ``groups`` (never the pickled one).
+
+    A commit running in another process deletes the previous generation's
+    files right after writing the new ones, so an open that loses that race
+    finds a file gone; it is retried a few times before the index is
+    reported as damaged.
+    """
     name = str(index_dir)
+    schema = build_schema(groups, query_aliases=query_aliases)
     failure = ""
-    # Whoosh leaves the file it was reading open when it fails on a damaged
-    # index; the warnings filter hides the ResourceWarning while it is closed.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        try:
-            ix = whoosh_index.open_dir(
-                name, schema=build_schema(groups, query_aliases=query_aliases)
-            )
-            ix.doc_count_all()
-        except whoosh_index.EmptyIndexError:
-            failure = "no table of contents found"
-        except Exception as exc:  # Whoosh reports damage as many unrelated exception types.
-            failure = f"{type(exc).__name__}: {exc}"
-        if failure:
-            gc.collect()
+    for attempt in range(OPEN_ATTEMPTS):
+        if attempt:
+            time.sleep(OPEN_RETRY_SECONDS)
+        failure = ""
+        # Whoosh leaves the file it was reading open when it fails on a damaged
+        # index; the warnings filter hides the ResourceWarning while it is closed.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                ix = _FixedSchemaIndex(FileStorage(name), schema=schema, indexname=INDEX_NAME)
+                ix.doc_count_all()
+            except whoosh_index.EmptyIndexError:
+                failure = "no table of contents found"
+            except FileNotFoundError as exc:
+                failure = f"{type(exc).__name__}: {exc}"
+                gc.collect()
+                continue  # possibly a concurrent commit; try again
+            except Exception as exc:  # Whoosh reports damage as many unrelated exception types.
+                failure = f"{type(exc).__name__}: {exc}"
+            if failure:
+                gc.collect()
+        break
     if failure:
         raise IndexCorruptError(name, failure)
     return ix
@@ -165,6 +214,9 @@ def index_bytes(index_dir: str | Path) -> int:
     """Total size of the files in the index directory."""
     total = 0
     for entry in os.scandir(index_dir):
-        if entry.is_file(follow_symlinks=False):
-            total += entry.stat().st_size
+        try:
+            if entry.is_file(follow_symlinks=False):
+                total += entry.stat().st_size
+        except FileNotFoundError:
+            continue  # removed by a concurrent commit since the directory was listed
     return total
