@@ -757,6 +757,33 @@ def _package_version(name: str) -> str | None:
         return None
 
 
+def searchkit_source() -> dict[str, str | bool | None]:
+    """Which searchkit the children import, and its git commit (dirty if searchkit/ has edits)."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "import searchkit; print(searchkit.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        check=False,
+    )
+    if probe.returncode != 0:
+        return {"path": None, "commit": None, "dirty": None}
+    package = Path(probe.stdout.strip()).parent
+
+    def git(*args: str) -> str | None:
+        done = subprocess.run(
+            ["git", "-C", str(package.parent), *args], capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    status = git("status", "--porcelain", "--", "searchkit")
+    return {
+        "path": str(package),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "dirty": None if status is None else bool(status),
+    }
+
+
 def available_engines(requested: Sequence[str]) -> tuple[list[str], dict[str, str]]:
     """Engines that can run here, and why each of the others cannot."""
     missing: dict[str, str] = {}
@@ -1304,6 +1331,8 @@ def render(results: dict[str, Any]) -> str:
         f"Command: `{results['command']}`  ",
         f"Date: {results['date']}; {results['machine']['cpus']} CPUs, "
         f"Python {results['machine']['python']}; "
+        f"searchkit at commit {results['searchkit_source']['commit']}"
+        f"{' (with uncommitted edits)' if results['searchkit_source']['dirty'] else ''}; "
         + ", ".join(
             f"{name} {version}" for name, version in results["versions"].items() if version
         ),
@@ -1452,6 +1481,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             name: _package_version(name)
             for name in ("searchkit", "whoosh3", "tantivy", "trafilatura")
         },
+        "searchkit_source": searchkit_source(),
         "notes": list(plan.notes),
         "queries_used": {"reuters": queries["reuters"], "bbc": queries["bbc"]},
         "builds": [],
