@@ -1159,19 +1159,22 @@ def _find(rows: list[dict[str, Any]], **keys: str) -> dict[str, Any] | None:
 
 
 def build_table(rows: list[dict[str, Any]]) -> list[str]:
-    """Markdown table of builds with docs/s and size ratios to plain Whoosh on the same corpus."""
+    """Markdown table of builds; ratios (in brackets) are to plain Whoosh on the same corpus."""
     lines = [
-        "| corpus | engine | docs | build s | docs/s | vs Whoosh | CPU/wall | peak RSS MB "
-        "| index MB |",
+        "| corpus | engine | docs | build s | docs/s | vs Whoosh | CPU/wall "
+        "| peak RSS MB (vs Whoosh) | index MB (vs Whoosh) |",
         "|---|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for row in rows:
         whoosh = _find(rows, corpus=row["corpus"], engine="whoosh")
+        rss_ratio = _ratio(row["peak_rss_mb"], _value(whoosh, "peak_rss_mb"))
         lines.append(
             f"| {row['corpus']} | {row['engine']} | {row['docs']:,} | {row['seconds']:.2f} | "
             f"{row['docs_per_s']:,.0f} | "
             f"{_ratio(row['docs_per_s'], _value(whoosh, 'docs_per_s'))} | "
-            f"{row['cpu_share']:.0%} | {row['peak_rss_mb']:.0f} | {row['index_mb']:.1f} |"
+            f"{row['cpu_share']:.0%} | "
+            f"{row['peak_rss_mb']:.0f} ({rss_ratio}) | "
+            f"{row['index_mb']:.1f} ({_ratio(row['index_mb'], _value(whoosh, 'index_mb'))}) |"
         )
     return lines
 
