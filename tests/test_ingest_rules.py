@@ -6,18 +6,30 @@ import re
 
 import pytest
 
+from searchkit.ingest.furniture import attribute_rule
 from searchkit.ingest.rules import (
     ATTRIBUTE_RULES,
     LINE_RULES,
     NOT_AUTHOR_RULES,
     ROLE_RULES,
     SECTION_END_RULES,
+    STYLE_RULES,
     TAG_RULES,
+    WRAPPER_PRONE_RULES,
     Rule,
     first_match,
 )
 
-TABLES = (TAG_RULES, ROLE_RULES, ATTRIBUTE_RULES, LINE_RULES, SECTION_END_RULES, NOT_AUTHOR_RULES)
+TABLES = (
+    TAG_RULES,
+    ROLE_RULES,
+    STYLE_RULES,
+    ATTRIBUTE_RULES,
+    WRAPPER_PRONE_RULES,
+    LINE_RULES,
+    SECTION_END_RULES,
+    NOT_AUTHOR_RULES,
+)
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -44,12 +56,12 @@ def test_every_rule_has_a_one_line_reason(table: tuple[Rule, ...]) -> None:
     ],
 )
 def test_attribute_rules_catch_furniture(labels: str) -> None:
-    assert first_match(ATTRIBUTE_RULES, labels) is not None
+    assert attribute_rule(labels) is not None
 
 
 @pytest.mark.parametrize("labels", ["header", "article-body", "story-text", "shadow", "headline"])
 def test_attribute_rules_match_whole_tokens_only(labels: str) -> None:
-    assert first_match(ATTRIBUTE_RULES, labels) is None
+    assert attribute_rule(labels) is None
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,18 @@
 """Find the part of a page that holds the article, and keep only its blocks.
 
-The publisher's own markers come first: an ``[itemprop=articleBody]`` element,
-or the ``<article>`` around the best-scoring text. Without them the blocks are
+First the furniture marks (``furniture.py``) are applied strictly: a block
+inside a marked element does not count, unless the marked element holds the
+page's headline (a wrapper classed "has-sidebar" is no sidebar). Then the
+publisher's own markers come first: an ``[itemprop=articleBody]`` element, or
+the ``<article>`` around the best-scoring text. Without them the blocks are
 scored as readability-style extractors do: every prose-like block (long
 enough, few links) gives points (1 + commas + length/100, at most 3 for
-length) to its parent and half as many to its grandparent; the best element,
+length) to its container (the parent of a paragraph, or the ``<div>`` the
+text sits in directly) and half as many to the container's parent; the best element,
 corrected for its own link density, wins, together with siblings that score
-at least a fifth as well (bodies split over several ``<div>`` s).
+at least a fifth as well (bodies split over several ``<div>`` s). When the
+strict reading leaves almost nothing, the marks on the ancestors of the
+best-scoring text are ignored and the choice is made again.
 """
 
 from __future__ import annotations
@@ -16,15 +22,40 @@ from collections.abc import Iterable
 
 from bs4 import Tag
 
-from searchkit.ingest.blocks import Block
+from searchkit.ingest.blocks import BLOCK_TAGS, Block
+from searchkit.ingest.furniture import is_attribute_rule, is_wrapper_prone
 
 MIN_PROSE_CHARS = 25
 MAX_PROSE_LINK_DENSITY = 0.5
 SIBLING_SHARE = 0.2
 MIN_SIBLING_SCORE = 10.0
 MIN_ARTICLE_BODY_CHARS = 150
+MIN_STRICT_CHARS = 200
+WRAPPER_PROSE_SHARE = 0.5
+PARAGRAPH_TAGS = frozenset(
+    {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dd", "dt", "blockquote", "address",
+     "figcaption", "caption", "summary", "th"}
+)  # fmt: skip
+"""Blocks owned by these are paragraphs: their parent is the container that scores.
+Text sitting directly in a ``<div>`` or ``<td>`` that also holds block elements scores
+for that element itself; a ``<div>`` holding only inline content is a paragraph."""
 _ARTICLE_BODY = re.compile(r"articlebody", re.IGNORECASE)
 _CANDIDATES_CHECKED = 5
+
+
+def choose_article_blocks(blocks: list[Block]) -> list[Block]:
+    """The blocks of the article: inside its container and not marked as furniture."""
+    shield = _headline_ancestors(blocks) | _wrappers(blocks)
+    strict = [block for block in blocks if not _is_furniture(block, shield)]
+    chosen = article_blocks(strict)
+    if sum(len(block.text) for block in chosen) >= MIN_STRICT_CHARS:
+        return chosen
+    best = best_text_element(blocks)
+    if best is None:
+        return chosen
+    lenient = [block for block in blocks if not _is_furniture(block, ancestor_ids(best))]
+    fallback = article_blocks(lenient)
+    return fallback if _chars(fallback) > _chars(chosen) else chosen
 
 
 def article_blocks(blocks: list[Block]) -> list[Block]:
@@ -42,23 +73,61 @@ def article_blocks(blocks: list[Block]) -> list[Block]:
 
 
 def best_text_element(blocks: list[Block]) -> Tag | None:
-    """The element holding the best-scoring prose, before any pruning (None if no prose)."""
+    """The element holding the best-scoring prose, marks ignored (None if no prose)."""
     scores = _score_parents(blocks)
     return _best_candidate(scores, blocks) if scores else None
 
 
 def ancestor_ids(element: Tag | None) -> frozenset[int]:
-    """``id()`` of ``element`` and all its ancestors (the elements pruning must spare)."""
+    """``id()`` of ``element`` and all its ancestors."""
     return frozenset(id(node) for node in _ancestors_and_self(element)) if element else frozenset()
+
+
+def _wrappers(blocks: list[Block]) -> frozenset[int]:
+    """Elements marked by a wrapper-prone rule that hold most of the page's prose."""
+    total = 0
+    inside: dict[int, int] = {}
+    for block in blocks:
+        if not _is_prose(block):
+            continue
+        total += len(block.text)
+        for element, rule in block.marks:
+            if is_wrapper_prone(rule):
+                inside[id(element)] = inside.get(id(element), 0) + len(block.text)
+    return frozenset(key for key, chars in inside.items() if chars >= total * WRAPPER_PROSE_SHARE)
+
+
+def _is_prose(block: Block) -> bool:
+    return len(block.text) >= MIN_PROSE_CHARS and block.link_density <= MAX_PROSE_LINK_DENSITY
+
+
+def _is_furniture(block: Block, shield: frozenset[int]) -> bool:
+    """True when a mark on the block counts (class/id marks on shielded wrappers do not)."""
+    return any(
+        not (id(element) in shield and is_attribute_rule(rule)) for element, rule in block.marks
+    )
+
+
+def _headline_ancestors(blocks: list[Block]) -> frozenset[int]:
+    """Elements around the page's ``<h1>`` headlines: whatever their class says, not furniture."""
+    shield: set[int] = set()
+    for block in blocks:
+        if block.owner.name == "h1":
+            shield.update(id(node) for node in _ancestors_and_self(block.owner))
+    return frozenset(shield)
+
+
+def _chars(blocks: list[Block]) -> int:
+    return sum(len(block.text) for block in blocks)
 
 
 def _score_parents(blocks: list[Block]) -> dict[int, tuple[Tag, float]]:
     scores: dict[int, tuple[Tag, float]] = {}
     for block in blocks:
-        if len(block.text) < MIN_PROSE_CHARS or block.link_density > MAX_PROSE_LINK_DENSITY:
+        if not _is_prose(block):
             continue
         points = 1.0 + block.text.count(",") + min(len(block.text) / 100.0, 3.0)
-        parent = block.owner.parent
+        parent = block.owner.parent if _is_paragraph(block.owner) else block.owner
         for share in (1.0, 0.5):
             if not isinstance(parent, Tag):
                 break
@@ -66,6 +135,12 @@ def _score_parents(blocks: list[Block]) -> dict[int, tuple[Tag, float]]:
             scores[id(parent)] = (parent, current + points * share)
             parent = parent.parent
     return scores
+
+
+def _is_paragraph(owner: Tag) -> bool:
+    if owner.name in PARAGRAPH_TAGS:
+        return True
+    return not any(isinstance(child, Tag) and child.name in BLOCK_TAGS for child in owner.contents)
 
 
 def _best_candidate(scores: dict[int, tuple[Tag, float]], blocks: list[Block]) -> Tag:
@@ -100,17 +175,12 @@ def _marked_container(best: Tag, blocks: list[Block]) -> Tag | None:
     ]
     if bodies:
         return bodies[0]
-    page = best
-    while isinstance(page.parent, Tag):
-        page = page.parent
-    marked = page.find_all(True, attrs={"itemprop": _ARTICLE_BODY}, limit=10)
+    marked = _article_body_elements(blocks)
     sized = [
-        (_text_size(element, blocks), element) for element in marked if isinstance(element, Tag)
-    ]
-    sized = [
-        (size, element)
-        for size, element in sized
-        if size >= MIN_ARTICLE_BODY_CHARS or any(parent is best for parent in element.parents)
+        (_text_size(element, blocks), element)
+        for element in marked
+        if any(parent is best for parent in element.parents)
+        or _text_size(element, blocks) >= MIN_ARTICLE_BODY_CHARS
     ]
     if sized:
         return max(sized, key=lambda item: item[0])[1]
@@ -118,6 +188,20 @@ def _marked_container(best: Tag, blocks: list[Block]) -> Tag | None:
         if element.name == "article":
             return element
     return None
+
+
+def _article_body_elements(blocks: list[Block]) -> list[Tag]:
+    """``[itemprop=articleBody]`` elements holding any of ``blocks``, in document order."""
+    found: dict[int, Tag] = {}
+    seen: set[int] = set()
+    for block in blocks:
+        for element in _ancestors_and_self(block.owner):
+            if id(element) in seen:
+                break
+            seen.add(id(element))
+            if _ARTICLE_BODY.search(str(element.get("itemprop") or "")):
+                found[id(element)] = element
+    return list(found.values())
 
 
 def _with_siblings(best: Tag, scores: dict[int, tuple[Tag, float]]) -> list[Tag]:

@@ -1,93 +1,57 @@
-"""Remove page furniture from a parsed page before looking for the article.
+"""Which elements of a page are furniture (navigation, share bars, ads, comments), by rule.
 
-Elements go when ``rules.py`` says so by tag name, ARIA role or class/id
-token, or when they are hidden from readers. An element that itself holds
-the best-scoring text (see ``container.best_text_element``), or that has more
-than ``ARTICLE_TEXT_GUARD`` characters of paragraph text, is never removed by
-a class/id or structural rule: "has-sidebar" on the page wrapper or a
-``<form>`` around a whole ASP.NET page must not take the story with it.
+Elements are marked, never removed: ``blocks.collect_blocks`` records on each
+text block the marked ancestors and the rule that marked them, and
+``container.py`` decides whether a mark counts (a wrapper whose class says
+"has-sidebar" but that holds the headline does not). An element is marked
+when ``rules.py`` says so by tag name, ARIA role, class/id token or inline
+style, or when it is hidden from readers.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from functools import lru_cache
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
-from searchkit.ingest.rules import ATTRIBUTE_RULES, ROLE_RULES, TAG_RULES, Rule, first_match
+from searchkit.ingest.rules import (
+    ATTRIBUTE_RULES,
+    HIDDEN_RULE,
+    ROLE_RULES,
+    STYLE_RULES,
+    TAG_RULES,
+    WRAPPER_PRONE_RULES,
+    Rule,
+    first_match,
+)
 
-ARTICLE_TEXT_GUARD = 1000
-_NEVER_PROSE = frozenset(
-    {"script", "style", "noscript", "template", "link", "meta", "svg", "canvas", "img",
-     "picture", "video", "audio", "source", "iframe", "embed", "object", "button", "input",
-     "select", "option", "textarea"}
-)  # fmt: skip
-_PROTECTED = frozenset({"html", "body", "main", "article"})
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _ARTICLE_BODY = re.compile(r"articlebody", re.IGNORECASE)
+_NEVER_MARKED = frozenset({"html", "body", "main", "article"})
+_INLINE = frozenset(
+    {"a", "abbr", "b", "cite", "em", "i", "mark", "q", "small", "strong", "sub", "sup", "u"}
+)
+_LABEL_CACHE_SIZE = 4096
 
 
-def drop_non_prose(soup: BeautifulSoup) -> None:
-    """Remove scripts, styles, media and form controls: they never hold article text."""
-    for element in _walk_keeping(soup, _is_non_prose):
-        element.decompose()
+def furniture_rule(element: Tag) -> Rule | None:
+    """The rule that marks ``element`` as page furniture, or None when it may hold the article.
 
-
-def prune_page(
-    soup: BeautifulSoup, protected: frozenset[int] = frozenset()
-) -> list[tuple[str, Rule | None]]:
-    """Remove boilerplate elements in place; return (tag name, rule) for each removal.
-
-    ``protected`` holds ``id()`` s of elements never to remove: the ancestors
-    of the best-scoring text, so a wrapper whose class says "sidebar" or
-    "overlay" cannot take the story with it. The returned list lets tests and
-    the benchmark see which rule removed what (``None``: hidden from readers).
+    ``<html>``, ``<body>``, ``<main>`` and ``<article>`` are never marked by
+    their class or id, and neither is an ``[itemprop=articleBody]`` element:
+    publishers put page-type classes ("video", "has-comments") on them. Nor
+    are links and inline formatting: a link classed "related-entity" inside
+    a sentence is part of the sentence.
     """
-    drop_non_prose(soup)
-    removed: list[tuple[str, Rule | None]] = []
-
-    def should_remove(element: Tag) -> bool:
-        name = str(element.name)
-        reason = _removal_rule(element, name)
-        if reason is False or name in _PROTECTED or id(element) in protected:
-            return False
-        if _holds_article(element):
-            return False
-        removed.append((name, reason if isinstance(reason, Rule) else None))
-        return True
-
-    for element in _walk_keeping(soup, should_remove):
-        element.decompose()
-    return removed
-
-
-def _walk_keeping(root: Tag, remove: Callable[[Tag], bool]) -> list[Tag]:
-    """Elements under ``root`` for which ``remove`` is true, outermost only, in document order.
-
-    An explicit stack instead of recursion (pages can nest 10,000 deep), and
-    nothing below a removed element is visited, so the walk stays linear.
-    """
-    chosen: list[Tag] = []
-    stack: list[Tag] = [child for child in reversed(root.contents) if isinstance(child, Tag)]
-    while stack:
-        element = stack.pop()
-        if remove(element):
-            chosen.append(element)
-            continue
-        stack.extend(child for child in reversed(element.contents) if isinstance(child, Tag))
-    return chosen
-
-
-def _is_non_prose(element: Tag) -> bool:
-    return element.name in _NEVER_PROSE
-
-
-def _removal_rule(element: Tag, name: str) -> Rule | bool | None:
-    """The rule that removes ``element``; None if it is hidden; False to keep it."""
-    if _is_hidden(element):
-        return None
-    by_tag = first_match(TAG_RULES, name)
+    if element.has_attr("hidden") or element.get("aria-hidden") == "true":
+        return HIDDEN_RULE
+    style = element.get("style")
+    if isinstance(style, str):
+        by_style = first_match(STYLE_RULES, style)
+        if by_style is not None:
+            return by_style
+    name = str(element.name)
+    by_tag = _tag_rule(name)
     if by_tag is not None:
         return by_tag
     role = element.get("role")
@@ -95,22 +59,26 @@ def _removal_rule(element: Tag, name: str) -> Rule | bool | None:
         by_role = first_match(ROLE_RULES, role.strip())
         if by_role is not None:
             return by_role
-    labels = _class_and_id(element)
-    if labels and not _ARTICLE_BODY.search(str(element.get("itemprop") or "")):
-        by_attribute = first_match(ATTRIBUTE_RULES, labels)
-        if by_attribute is not None:
-            return by_attribute
-    return False
+    if name in _NEVER_MARKED or name in _INLINE:
+        return None
+    if _ARTICLE_BODY.search(str(element.get("itemprop") or "")):
+        return None
+    labels = class_and_id(element)
+    return attribute_rule(labels) if labels else None
 
 
-def _is_hidden(element: Tag) -> bool:
-    if element.has_attr("hidden") or element.get("aria-hidden") == "true":
-        return True
-    style = element.get("style")
-    return isinstance(style, str) and bool(_HIDDEN_STYLE.search(style))
+def is_attribute_rule(rule: Rule) -> bool:
+    """True for rules matched on class/id tokens (those a headline-holding wrapper overrides)."""
+    return rule in ATTRIBUTE_RULES or rule in WRAPPER_PRONE_RULES
 
 
-def _class_and_id(element: Tag) -> str:
+def is_wrapper_prone(rule: Rule) -> bool:
+    """True for class/id rules whose tokens also name page wrappers ("has-sidebar")."""
+    return rule in WRAPPER_PRONE_RULES
+
+
+def class_and_id(element: Tag) -> str:
+    """An element's class names and id, lower-cased and joined by spaces."""
     classes = element.get("class")
     parts = [str(c) for c in classes] if isinstance(classes, list) else []
     element_id = element.get("id")
@@ -119,11 +87,12 @@ def _class_and_id(element: Tag) -> str:
     return " ".join(parts).lower()
 
 
-def _holds_article(element: Tag) -> bool:
-    """True when ``element`` has more paragraph text than boilerplate ever has."""
-    total = 0
-    for paragraph in element.find_all("p"):
-        total += len(paragraph.get_text())
-        if total > ARTICLE_TEXT_GUARD:
-            return True
-    return False
+@lru_cache(maxsize=_LABEL_CACHE_SIZE)
+def attribute_rule(labels: str) -> Rule | None:
+    """The class/id rule matching ``labels`` (cached: pages repeat their class names)."""
+    return first_match(ATTRIBUTE_RULES, labels) or first_match(WRAPPER_PRONE_RULES, labels)
+
+
+@lru_cache(maxsize=256)
+def _tag_rule(name: str) -> Rule | None:
+    return first_match(TAG_RULES, name)

@@ -7,10 +7,14 @@ and the first match wins. Patterns are matched case-insensitively.
 
 Tables and what they are matched against:
 
-* ``TAG_RULES``: an element's tag name; a match drops the element and its content.
+* ``TAG_RULES``: an element's tag name; a match marks the element and its content
+  as page furniture (``furniture.py``), left out of the article.
 * ``ROLE_RULES``: an element's ``role`` attribute (same effect).
+* ``STYLE_RULES``: an element's inline ``style`` attribute (same effect).
 * ``ATTRIBUTE_RULES``: an element's class names and id, joined by spaces (same effect,
-  unless the element is the article itself, see ``html.py``).
+  unless the element holds the headline or is the article itself, see ``container.py``).
+* ``WRAPPER_PRONE_RULES``: as ``ATTRIBUTE_RULES``, for tokens that also name page
+  wrappers; their mark is ignored on an element holding most of the page's prose.
 * ``LINE_RULES``: the whole text of one block or line; a match drops that block.
 * ``SECTION_END_RULES``: the whole text of a short block; a match drops it and
   everything after it (trailing "Related stories" lists, comment threads).
@@ -58,7 +62,7 @@ def _tokens(*words: str) -> str:
 TAG_RULES: tuple[Rule, ...] = (
     rule(r"^(script|style|noscript|template|link|meta)$", "code and styling, never prose"),
     rule(r"^(svg|canvas|img|picture|video|audio|source|iframe|embed|object)$", "media, no text"),
-    rule(r"^(form|button|input|select|option|textarea|label|dialog|menu)$", "controls, not prose"),
+    rule(r"^(button|input|select|option|textarea|label|dialog|menu)$", "controls, not prose"),
     rule(r"^nav$", "site navigation"),
     rule(r"^aside$", "side content: teasers, pull-outs, ads"),
     rule(r"^footer$", "page or article footer: copyright, tags, share bars"),
@@ -70,6 +74,13 @@ ROLE_RULES: tuple[Rule, ...] = (
     rule(r"^(navigation|menu|menubar|search|banner|contentinfo)$", "site chrome"),
     rule(r"^(complementary|dialog|alertdialog|alert|tooltip|toolbar)$", "side or pop-up content"),
 )
+
+STYLE_RULES: tuple[Rule, ...] = (
+    rule(r"display\s*:\s*none|visibility\s*:\s*hidden", "hidden by its style, never shown"),
+)
+
+HIDDEN_RULE = rule(r"^hidden$", "hidden from readers (hidden or aria-hidden attribute)")
+"""The mark of an element with a ``hidden`` or ``aria-hidden="true"`` attribute."""
 
 ATTRIBUTE_RULES: tuple[Rule, ...] = (
     rule(
@@ -100,40 +111,15 @@ ATTRIBUTE_RULES: tuple[Rule, ...] = (
             "promo",
             "promos",
             "upsell",
-            "rail",
-            "sidebar",
-            "widget",
         ),
         "related-content and teaser blocks",
     ),
     rule(
-        _tokens(
-            "newsletter",
-            r"newsletter\w+",
-            "subscribe",
-            "subscription",
-            "signup",
-            "sign-up",
-            "paywall",
-            "regwall",
-            "piano",
-            "membership",
-        ),
-        "newsletter, subscription and paywall boxes",
+        _tokens("newsletter", r"newsletter\w+", "subscribe", "subscription", "signup", "sign-up"),
+        "newsletter and subscription boxes",
     ),
     rule(
-        _tokens(
-            "cookie",
-            "cookies",
-            "consent",
-            "gdpr",
-            "cmp",
-            "banner",
-            "modal",
-            "popup",
-            "overlay",
-            "toast",
-        ),
+        _tokens("cookie", "cookies", "consent", "gdpr", "cmp", "popup", "toast"),
         "cookie notices and pop-ups",
     ),
     rule(
@@ -204,26 +190,10 @@ ATTRIBUTE_RULES: tuple[Rule, ...] = (
             "image-credit",
             "photo-credit",
             "figure",
-            "media",
             "gallery",
             "slideshow",
-            "video",
-            "player",
-            "embed",
         ),
-        "media blocks and captions",
-    ),
-    rule(
-        _tokens(
-            "hidden",
-            "visually-hidden",
-            "sr-only",
-            "screen-reader-text",
-            "offscreen",
-            "print-only",
-            "noprint",
-        ),
-        "text not shown to sighted readers",
+        "image captions, credits and galleries",
     ),
     rule(
         _tokens(
@@ -242,6 +212,31 @@ ATTRIBUTE_RULES: tuple[Rule, ...] = (
         "article tool bars",
     ),
 )
+
+WRAPPER_PRONE_RULES: tuple[Rule, ...] = (
+    rule(_tokens("rail", "sidebar", "widget"), "side rails and widgets"),
+    rule(
+        _tokens("paywall", "regwall", "piano", "membership"),
+        "paywall and membership prompts",
+    ),
+    rule(_tokens("banner", "modal", "overlay"), "banners and pop-up layers"),
+    rule(_tokens("media", "video", "player", "embed"), "embedded media players"),
+    rule(
+        _tokens(
+            r"(?<!label-)hidden(?!-(?:xs|sm|md|lg|xl|mobile|tablet|desktop|phone|small|large))",
+            "visually-hidden",
+            "sr-only",
+            "screen-reader-text",
+            "offscreen",
+            "print-only",
+            "noprint",
+        ),
+        "text not shown to sighted readers (responsive hidden-xs etc. are shown)",
+    ),
+)
+"""Class/id tokens that mark furniture but also turn up on page wrappers ("has-sidebar",
+"paywall" around the story, "video" on a video article): such a mark only counts on an
+element holding a minor share of the page's prose (see ``container.py``)."""
 
 LINE_RULES: tuple[Rule, ...] = (
     rule(r"^(advertisement|advertising|sponsored( content)?|ad|paid content)$", "ad label"),
