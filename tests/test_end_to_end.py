@@ -172,3 +172,53 @@ def test_help_is_available(tmp_path: Path) -> None:
     result = searchkit(["--help"], tmp_path)
     assert result.returncode == 0
     assert "query" in result.stdout
+
+
+def _run_on_terminal(
+    args: Sequence[str], cwd: Path, terminal: str, extra_env: dict[str, str] | None = None
+) -> str:
+    """Run searchkit with stdout or stderr attached to a pseudo-terminal; return what it drew."""
+    pty = pytest.importorskip("pty", reason="pseudo-terminals exist only on POSIX")
+    import select
+
+    leader, follower = pty.openpty()
+    streams = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, terminal: follower}
+    env = {**user_environment(), **(extra_env or {})}
+    process = subprocess.Popen(
+        [*searchkit_command(), *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL, **streams
+    )
+    os.close(follower)
+    chunks: list[bytes] = []
+    try:
+        while select.select([leader], [], [], 120)[0]:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:  # the terminal closes (EIO) once the process has exited
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(leader)
+        assert process.wait(timeout=300) == 0
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_bar_only_on_a_terminal_and_not_when_quiet(tmp_path: Path) -> None:
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    drawn = _run_on_terminal(["index", "corpus/", "--index", "a"], tmp_path, "stderr")
+    assert "indexing" in drawn
+    quiet = _run_on_terminal(["index", "corpus/", "--index", "b", "--quiet"], tmp_path, "stderr")
+    assert quiet == ""
+    piped = searchkit(["index", "corpus/", "--index", "c"], tmp_path)
+    assert "indexing" not in piped.stderr
+
+
+def test_highlights_coloured_on_a_terminal_unless_no_color(
+    workdir: Path, first_index_run: subprocess.CompletedProcess[str]
+) -> None:
+    coloured = _run_on_terminal(["query", "border security"], workdir, "stdout")
+    assert "\x1b[" in coloured
+    plain = _run_on_terminal(["query", "border security"], workdir, "stdout", {"NO_COLOR": "1"})
+    assert "border" in plain.lower()
+    assert "\x1b[" not in plain
