@@ -259,7 +259,12 @@ class Searcher:
             options["reverse"] = True
         if facets:
             options["groupedby"] = "source"
-        results = searcher.search(self._ranker.prepare(parsed.query), **options)
+        results = searcher.search(
+            self._ranker.prepare(
+                parsed.query, parsed.text, searcher, filters, feedback=sort == "relevance"
+            ),
+            **options,
+        )
         total = len(results)
         window = results[(page - 1) * limit : page * limit]
         hits = tuple(

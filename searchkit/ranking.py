@@ -1,0 +1,391 @@
+"""Scoring: how well a document answers a free-text query.
+
+Whoosh's stock BM25F scores each field on its own and adds the results, with
+an idf that never falls below 1 and term weights that already include the
+index-time field boost. Here a query word is scored once per document over
+all text fields together (BM25F proper): each field's term frequency is
+length-normalised, weighted and summed before BM25's saturation, so a word
+in both title and body is not counted as two independent words, and the idf
+is Lucene's, which lets very common words fade out.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import matching, scoring
+from whoosh import query as wq
+from whoosh.searching import SearchContext
+
+
+@dataclass(frozen=True)
+class RankingSettings:
+    """The ranking knobs; the defaults were chosen on benchmarks/relevance.py.
+
+    ``field_weights`` multiply a field's normalised term frequency (BM25F);
+    ``field_b`` is each field's length normalisation (0 = none, 1 = full).
+    """
+
+    k1: float = 1.2
+    field_weights: dict[str, float] = field(default_factory=lambda: {"title": 2.0, "body": 1.0})
+    field_b: dict[str, float] = field(default_factory=lambda: {"title": 0.75, "body": 0.75})
+    default_b: float = 0.75
+    count_repeats: bool = True
+    feedback_docs: int = 0
+    feedback_terms: int = 10
+    feedback_weight: float = 0.5
+    feedback_expands: bool = False
+
+    def weight_of(self, fieldname: str) -> float:
+        """The BM25F weight of a field (1 for fields without one)."""
+        return self.field_weights.get(fieldname, 1.0)
+
+    def b_of(self, fieldname: str) -> float:
+        """The length normalisation of a field."""
+        return self.field_b.get(fieldname, self.default_b)
+
+
+DEFAULT_SETTINGS = RankingSettings()
+
+
+def lucene_idf(doc_frequency: int, doc_count: int) -> float:
+    """Lucene's BM25 idf: always positive, and close to 0 for words in most documents."""
+    return math.log(1.0 + (doc_count - doc_frequency + 0.5) / (doc_frequency + 0.5))
+
+
+def saturate(tf: float, k1: float) -> float:
+    """BM25's term-frequency saturation, scaled to reach at most k1 + 1."""
+    return tf * (k1 + 1.0) / (tf + k1) if tf > 0 else 0.0
+
+
+class _NormalisedTfScorer(scoring.WeightLengthScorer):  # type: ignore[misc]
+    """Scores a posting by its weighted, length-normalised term frequency (BM25F's inner sum)."""
+
+    def __init__(
+        self, searcher: Any, fieldname: str, text: bytes, settings: RankingSettings
+    ) -> None:
+        parent = searcher.get_parent()
+        self._avg_length = parent.avg_field_length(fieldname) or 1.0
+        self._b = settings.b_of(fieldname)
+        # Postings store term frequency times the index-time field boost: undo it,
+        # the field weight here is the only one that counts.
+        field_boost = getattr(searcher.schema[fieldname].format, "field_boost", 1.0) or 1.0
+        self._scale = settings.weight_of(fieldname) / field_boost
+        self.setup(searcher, fieldname, text)
+
+    def _score(self, weight: float, length: int) -> float:
+        norm = 1.0 - self._b + self._b * length / self._avg_length
+        return float(self._scale * weight / norm)
+
+
+class _NormalisedTf(scoring.WeightingModel):  # type: ignore[misc]
+    """The weighting used under a FieldedWord: postings give normalised tf, not scores."""
+
+    def __init__(self, settings: RankingSettings) -> None:
+        self.settings = settings
+
+    def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: int = 1) -> Any:
+        if not searcher.schema[fieldname].scorable:
+            return scoring.WeightScorer.for_(searcher, fieldname, text)
+        return _NormalisedTfScorer(searcher, fieldname, text, self.settings)
+
+
+class _SingleFieldScorer(scoring.WeightLengthScorer):  # type: ignore[misc]
+    """Plain BM25 for a term searched in one field only (``title:word``, phrases, wildcards)."""
+
+    def __init__(
+        self, searcher: Any, fieldname: str, text: bytes, settings: RankingSettings
+    ) -> None:
+        parent = searcher.get_parent()
+        self._idf = lucene_idf(parent.doc_frequency(fieldname, text), parent.doc_count_all())
+        self._tf = _NormalisedTfScorer(searcher, fieldname, text, settings)
+        self._k1 = settings.k1
+        self.setup(searcher, fieldname, text)
+
+    def _score(self, weight: float, length: int) -> float:
+        return self._idf * saturate(self._tf._score(weight, length), self._k1)
+
+
+class BM25FWeighting(scoring.WeightingModel):  # type: ignore[misc]
+    """The searcher's weighting model: BM25 with Lucene's idf and our field weights."""
+
+    def __init__(self, settings: RankingSettings = DEFAULT_SETTINGS) -> None:
+        self.settings = settings
+
+    def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: int = 1) -> Any:
+        if not searcher.schema[fieldname].scorable:
+            return scoring.WeightScorer.for_(searcher, fieldname, text)
+        return _SingleFieldScorer(searcher, fieldname, text, self.settings)
+
+
+class _SaturatingMatcher(matching.WrappingMatcher):  # type: ignore[misc]
+    """Turns the summed normalised tf of one word's field postings into its BM25F score."""
+
+    def __init__(self, child: Any, idf: float, k1: float, boost: float = 1.0) -> None:
+        super().__init__(child, boost=boost)
+        self._idf = idf
+        self._k1 = k1
+
+    def _replacement(self, newchild: Any) -> _SaturatingMatcher:
+        return _SaturatingMatcher(newchild, self._idf, self._k1, self.boost)
+
+    def copy(self) -> _SaturatingMatcher:
+        return _SaturatingMatcher(self.child.copy(), self._idf, self._k1, self.boost)
+
+    def _apply(self, tf: float) -> float:
+        return float(self.boost * self._idf * saturate(tf, self._k1))
+
+    def score(self) -> float:
+        return self._apply(self.child.score())
+
+    def max_quality(self) -> float:
+        return self._apply(self.child.max_quality())
+
+    def block_quality(self) -> float:
+        return self._apply(self.child.block_quality())
+
+    def skip_to_quality(self, minquality: float) -> int:
+        ceiling = self.boost * self._idf * (self._k1 + 1.0)
+        if minquality >= ceiling:
+            # No block can reach this score: run the child out of blocks.
+            return int(self.child.skip_to_quality(math.inf))
+        share = minquality / ceiling  # = tf / (tf + k1), solved for tf
+        return int(self.child.skip_to_quality(self._k1 * share / (1.0 - share)))
+
+
+class FieldedWord(wq.Or):  # type: ignore[misc]
+    """One query word searched in several text fields and scored once, by BM25F.
+
+    It still is an Or of per-field Terms, so everything that walks a Whoosh
+    query (matched terms for highlights, term lists) keeps working.
+    """
+
+    JOINT = " | "
+
+    def __init__(
+        self,
+        subqueries: list[wq.Term],
+        boost: float = 1.0,
+        settings: RankingSettings = DEFAULT_SETTINGS,
+    ) -> None:
+        super().__init__(subqueries, boost=boost)
+        self.settings = settings
+
+    @property
+    def text(self) -> str:
+        """The (analysed) word this node scores."""
+        return str(self.subqueries[0].text)
+
+    def __str__(self) -> str:
+        weight = f"^{self.boost:.3g}" if self.boost != 1.0 else ""
+        return f"{self.text}{weight}"
+
+    def normalize(self) -> FieldedWord:
+        return self
+
+    def matcher(self, searcher: Any, context: SearchContext | None = None) -> Any:
+        parent = searcher.get_parent()
+        doc_frequency = 0
+        for term in self.subqueries:
+            fieldobj = searcher.schema[term.fieldname]
+            doc_frequency = max(
+                doc_frequency, parent.doc_frequency(term.fieldname, fieldobj.to_bytes(term.text))
+            )
+        if doc_frequency == 0:
+            return matching.NullMatcher()
+        inner = (context or SearchContext()).set(
+            weighting=_NormalisedTf(self.settings), needs_current=True
+        )
+        union = wq.Or(list(self.subqueries)).matcher(searcher, inner)
+        if not union.is_active():
+            return matching.NullMatcher()
+        idf = lucene_idf(doc_frequency, parent.doc_count_all())
+        return _SaturatingMatcher(union, idf, self.settings.k1, self.boost)
+
+
+def _group_words(node: wq.Or, settings: RankingSettings, repeats: dict[str, int]) -> list[wq.Query]:
+    """Merge an Or's per-field Terms for the same word into one FieldedWord each.
+
+    The parser expands each word over title and body and then flattens the
+    nested Ors, so the word's field terms sit side by side in one Or.
+    """
+    fields_by_word: dict[tuple[str, float], list[wq.Term]] = {}
+    for child in node.subqueries:
+        if type(child) is wq.Term:
+            fields_by_word.setdefault((child.text, child.boost), []).append(child)
+    grouped: list[wq.Query] = []
+    done: set[tuple[str, float]] = set()
+    for child in node.subqueries:
+        key = (child.text, child.boost) if type(child) is wq.Term else None
+        terms = fields_by_word.get(key, []) if key is not None else []
+        if key is None or len({t.fieldname for t in terms}) < 2:
+            grouped.append(_rewrite(child, settings, repeats))
+        elif key not in done:
+            done.add(key)
+            plain = [wq.Term(t.fieldname, t.text) for t in terms]
+            boost = key[1] * repeats.get(key[0], 1)
+            grouped.append(FieldedWord(plain, boost=boost, settings=settings))
+    return grouped
+
+
+def _rewrite(node: wq.Query, settings: RankingSettings, repeats: dict[str, int]) -> wq.Query:
+    if type(node) is wq.Or:
+        rebuilt_or = copy.copy(node)
+        rebuilt_or.subqueries = _group_words(node, settings, repeats)
+        return rebuilt_or
+    if isinstance(node, wq.CompoundQuery):
+        rebuilt = copy.copy(node)
+        rebuilt.subqueries = [_rewrite(child, settings, repeats) for child in node.subqueries]
+        return rebuilt
+    if isinstance(node, wq.BinaryQuery):
+        rebuilt_binary = copy.copy(node)
+        rebuilt_binary.a = _rewrite(node.a, settings, repeats)
+        rebuilt_binary.b = _rewrite(node.b, settings, repeats)
+        return rebuilt_binary
+    return node
+
+
+class _SilentMatcher(matching.WrappingMatcher):  # type: ignore[misc]
+    """Adds its child's score but hides its terms, so feedback words are never highlighted."""
+
+    def _replacement(self, newchild: Any) -> _SilentMatcher:
+        return _SilentMatcher(newchild, boost=self.boost)
+
+    def term_matchers(self) -> Any:
+        return iter(())
+
+    def matching_terms(self, id: int | None = None) -> Any:
+        return iter(())
+
+
+class FeedbackWords(wq.Or):  # type: ignore[misc]
+    """Words taken from the best first-pass results; they add to scores, never to matches."""
+
+    JOINT = " "
+
+    def __str__(self) -> str:
+        return "feedback(" + " ".join(str(q) for q in self.subqueries) + ")"
+
+    def normalize(self) -> FeedbackWords:
+        return self
+
+    def matcher(self, searcher: Any, context: SearchContext | None = None) -> Any:
+        inner = wq.Or(list(self.subqueries)).matcher(searcher, context)
+        return _SilentMatcher(inner) if inner.is_active() else matching.NullMatcher()
+
+
+def _bag_of_words(node: wq.Query) -> list[FieldedWord] | None:
+    """The query's words if it is plain free text (no phrase, operator or field), else None."""
+    if isinstance(node, FieldedWord):
+        return [node]
+    if type(node) is wq.Or and all(isinstance(q, FieldedWord) for q in node.subqueries):
+        return list(node.subqueries)
+    return None
+
+
+def _relevance_model(
+    searcher: Any, query: wq.Query, filters: wq.Query | None, settings: RankingSettings
+) -> dict[str, float]:
+    """RM1: P(word | relevant) estimated from the first pass's top documents.
+
+    Each document's word distribution (term counts over its length) is
+    weighted by its share of the first-pass scores.
+    """
+    first = searcher.search(query, limit=settings.feedback_docs, filter=filters)
+    scored = [(hit.docnum, float(hit.score or 0.0)) for hit in first]
+    total_score = sum(score for _, score in scored)
+    model: dict[str, float] = {}
+    if total_score <= 0:
+        return model
+    analyzer = searcher.schema["body"].analyzer
+    for docnum, score in scored:
+        stored = searcher.stored_fields(docnum)
+        counts: dict[str, int] = {}
+        for fieldname in ("title", "body"):
+            for token in analyzer(stored.get(fieldname) or ""):
+                counts[token.text] = counts.get(token.text, 0) + 1
+        length = sum(counts.values())
+        if not length:
+            continue
+        share = score / total_score
+        for word, count in counts.items():
+            model[word] = model.get(word, 0.0) + share * count / length
+    return model
+
+
+def _with_feedback(
+    words: list[FieldedWord],
+    searcher: Any,
+    query: wq.Query,
+    filters: wq.Query | None,
+    settings: RankingSettings,
+) -> wq.Query:
+    """RM3: mix the query's own words with the relevance model's strongest words."""
+    model = _relevance_model(searcher, query, filters, settings)
+    top = sorted(model.items(), key=lambda item: (-item[1], item[0]))[: settings.feedback_terms]
+    if not top:
+        return query
+    fieldnames = [term.fieldname for term in words[0].subqueries]
+    original_total = sum(word.boost for word in words)
+    feedback_total = sum(p for _, p in top)
+    alpha = settings.feedback_weight
+    weights = {word.text: (1 - alpha) * word.boost / original_total for word in words}
+    added: dict[str, float] = {}
+    for word, p in top:
+        share = alpha * p / feedback_total
+        if word in weights:
+            weights[word] += share
+        else:
+            added[word] = share
+
+    def fielded(text: str, weight: float) -> FieldedWord:
+        terms = [wq.Term(fieldname, text) for fieldname in fieldnames]
+        return FieldedWord(terms, boost=weight * original_total, settings=settings)
+
+    kept: list[wq.Query] = [fielded(text, weight) for text, weight in weights.items()]
+    extra: list[wq.Query] = [fielded(text, weight) for text, weight in added.items()]
+    base = wq.Or(kept) if len(kept) > 1 else kept[0]
+    if not extra:
+        return base
+    if settings.feedback_expands:
+        return wq.Or(kept + extra)
+    return wq.AndMaybe(base, FeedbackWords(extra))
+
+
+class Ranker:
+    """Builds the weighting model and the final scored query from one set of settings."""
+
+    def __init__(self, settings: RankingSettings | None = None) -> None:
+        self.settings = settings if settings is not None else DEFAULT_SETTINGS
+
+    def weighting(self) -> BM25FWeighting:
+        """The weighting model for Whoosh searchers."""
+        return BM25FWeighting(self.settings)
+
+    def prepare(
+        self,
+        query: wq.Query,
+        text: str,
+        searcher: Any,
+        filters: wq.Query | None = None,
+        feedback: bool = True,
+    ) -> wq.Query:
+        """Rewrite a parsed query into the one actually scored.
+
+        ``text`` is the query as parsed: a word typed twice counts twice
+        (the parser keeps one copy), since repeating a word is how a long
+        query says it matters.
+        """
+        repeats: dict[str, int] = {}
+        if self.settings.count_repeats:
+            analyzer = searcher.schema["body"].analyzer
+            for token in analyzer(text, mode="query"):
+                repeats[token.text] = repeats.get(token.text, 0) + 1
+        scored = _rewrite(query, self.settings, repeats)
+        words = _bag_of_words(scored)
+        if not feedback or words is None or self.settings.feedback_docs < 1:
+            return scored
+        return _with_feedback(words, searcher, scored, filters, self.settings)
