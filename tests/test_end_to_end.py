@@ -222,3 +222,50 @@ def test_highlights_coloured_on_a_terminal_unless_no_color(
     plain = _run_on_terminal(["query", "border security"], workdir, "stdout", {"NO_COLOR": "1"})
     assert "border" in plain.lower()
     assert "\x1b[" not in plain
+
+
+def test_ctrl_c_while_indexing_keeps_the_last_commit(tmp_path: Path) -> None:
+    """Interrupt `searchkit index` at a known point: while it waits to read a synonyms FIFO."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("named pipes exist only on POSIX")
+    import errno
+    import signal
+    import time
+
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    assert searchkit(["index", "corpus/"], tmp_path).returncode == 0
+    before = searchkit(["query", "border security", "--json"], tmp_path).stdout
+    fifo = tmp_path / "synonyms.txt"
+    os.mkfifo(fifo)
+    process = subprocess.Popen(
+        [*searchkit_command(), "index", "corpus/", "--synonyms", str(fifo)],
+        cwd=tmp_path,
+        env=user_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Opening a FIFO for writing without blocking fails until a reader has it open,
+    # so once it succeeds the indexer is certainly inside build_index.
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError as error:
+            assert error.errno == errno.ENXIO
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "searchkit never opened the synonyms file"
+            time.sleep(0.05)
+    try:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        os.close(writer)
+    assert process.returncode == 130, stderr
+    assert "interrupted; the last committed index is intact" in stderr
+    assert "Traceback" not in stderr
+    assert stdout == ""
+    after = searchkit(["query", "border security", "--json"], tmp_path)
+    assert after.returncode == 0
+    assert after.stdout == before
