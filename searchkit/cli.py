@@ -500,9 +500,14 @@ def _format_bytes(size: int) -> str:
 
 
 def _format_stats(stats: IndexStats, index_dir: str) -> str:
-    outlets = ", ".join(
+    """Render stats as aligned "name: value" rows, outlets largest first."""
+    outlet_counts = [
         f"{name} {count}" for name, count in sorted(stats.sources.items(), key=lambda i: -i[1])
-    )
+    ]
+    unattributed = stats.documents - sum(stats.sources.values())
+    if unattributed > 0:
+        outlet_counts.append(f"{unattributed} without an outlet")
+    outlets = ", ".join(outlet_counts)
     if stats.first_published or stats.last_published:
         span = f"{_format_date(stats.first_published)} to {_format_date(stats.last_published)}"
     else:
