@@ -10,9 +10,12 @@ index was not built with) become an OR of phrases.
 from __future__ import annotations
 
 import copy
+import heapq
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from whoosh import query as wq
 from whoosh.fields import Schema
@@ -25,6 +28,20 @@ SEARCH_FIELDS = ("title", "body")
 KNOWN_FIELDS = ("title", "body", "author", "source", "url", "published", "id")
 MAX_QUERY_CHARS = 10_000
 MAX_EXPANSIONS = 256
+"""A prefix or range query searches at most this many distinct words (the most frequent)."""
+MAX_QUERY_EXPANSIONS = 4 * MAX_EXPANSIONS
+"""All the patterns of one query together search at most this many words."""
+MAX_EXPANSION_WARNINGS = 5
+MAX_PHRASE_WORDS = 32
+"""A quoted phrase is searched by its first this many words: Whoosh checks every
+word's positions in every candidate document, so a phrase of hundreds of
+common words costs seconds while adding nothing a shorter one would not find."""
+PRELOAD_ABOVE_WORDS = 64
+"""Patterns searching more words than this are matched by preloading their documents:
+much faster, but Whoosh then cannot say which of the words a hit contains, so
+those words are not highlighted."""
+ALL_DOCUMENT_FIELDS = frozenset({"id", "title", "body"})
+"""Fields every indexed article has: "any value in this field" means "every document"."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z_]\w*):(?=\S)")
@@ -32,13 +49,71 @@ _HYPHEN_CLASS = "[-\u2010\u2011\u2012\u2013\u2014]"
 _SEPARATOR_PATTERNS = {"-": _HYPHEN_CLASS, " ": r"\s+", "'": "['\u2019\u02bc`]"}
 
 
+class ExpansionLog:
+    """The word budget of one query's patterns, and which patterns it cut short.
+
+    Each pattern may search at most ``MAX_EXPANSIONS`` words and the whole
+    query at most ``MAX_QUERY_EXPANSIONS``, so ``aa* ab* ac* ...`` cannot
+    search the entire vocabulary either. Filled in while the query runs (only
+    the index knows how many words a prefix matches) and read afterwards by
+    ``expansion_warnings``. Shared by every copy Whoosh makes of a capped node.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._remaining = MAX_QUERY_EXPANSIONS
+        self._capped: dict[str, tuple[int, int]] = {}
+
+    def allowance(self) -> int:
+        """How many words the next pattern may search."""
+        with self._lock:
+            return min(MAX_EXPANSIONS, self._remaining)
+
+    def spend(self, pattern: str, matched: int, kept: int) -> None:
+        """Record that ``pattern`` matched ``matched`` words and searches ``kept`` of them."""
+        with self._lock:
+            self._remaining = max(0, self._remaining - kept)
+            if kept < matched:
+                self._capped[pattern] = (matched, kept)
+
+    def warnings(self) -> list[str]:
+        """One message per capped pattern (at most a few), in a stable order."""
+        with self._lock:
+            capped = sorted(self._capped.items())
+        messages = []
+        for pattern, (matched, kept) in capped[:MAX_EXPANSION_WARNINGS]:
+            if kept:
+                messages.append(
+                    f"{pattern} matches {matched:,} different words; only the {kept} most "
+                    f"frequent were searched (a longer pattern searches them all)"
+                )
+            else:
+                messages.append(
+                    f"{pattern} was not searched: the query's other patterns already use "
+                    f"the {MAX_QUERY_EXPANSIONS} words one query may expand to"
+                )
+        if len(capped) > MAX_EXPANSION_WARNINGS:
+            messages.append(f"... and {len(capped) - MAX_EXPANSION_WARNINGS} more such patterns")
+        return messages
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
-    """A parsed query plus what the user should be told about it."""
+    """A parsed query plus what the user should be told about it.
+
+    ``expansions`` learns during the search which patterns were capped; call
+    ``expansion_warnings`` after running ``query`` to add them to ``warnings``.
+    """
 
     query: wq.Query
     text: str
     warnings: tuple[str, ...]
+    expansions: ExpansionLog = field(default_factory=ExpansionLog, compare=False, repr=False)
+
+
+def expansion_warnings(parsed: ParsedQuery) -> list[str]:
+    """Warnings for the patterns of ``parsed`` that matched too many words (after searching)."""
+    return parsed.expansions.warnings()
 
 
 def _variant_pattern(variant: Variant) -> str:
@@ -121,6 +196,10 @@ def _map_children(node: wq.Query, fn: Callable[[wq.Query], wq.Query]) -> wq.Quer
         rebuilt_binary = copy.copy(node)
         rebuilt_binary.a, rebuilt_binary.b = fn(node.a), fn(node.b)
         return rebuilt_binary
+    if isinstance(node, wq.WrappingQuery):
+        rebuilt_wrapper = copy.copy(node)
+        rebuilt_wrapper.child = fn(node.child)
+        return rebuilt_wrapper
     return node
 
 
@@ -141,6 +220,164 @@ def _lowercase_patterns(node: wq.Query) -> wq.Query:
     if isinstance(node, (wq.Prefix, wq.Wildcard)) and node.text != node.text.lower():
         return node.__class__(node.fieldname, node.text.lower(), boost=node.boost)
     return _map_children(node, _lowercase_patterns)
+
+
+class _CappedExpansion:
+    """Mixin for Whoosh multi-term queries: expand to at most ``MAX_EXPANSIONS`` words.
+
+    Whoosh ORs together one matcher per matching word, so ``co*`` or
+    ``[aa TO zz]`` on a large index builds thousands of matchers and takes
+    seconds. The words to keep are chosen once per search on the whole index
+    (so every segment searches the same words): the most frequent ones, since
+    they are what a short prefix most likely meant. A pattern with more than
+    ``PRELOAD_ABOVE_WORDS`` words is matched with Whoosh's preloading union,
+    which reads each word's postings once instead of merging hundreds of
+    matchers document by document.
+    """
+
+    expansion_log: ExpansionLog
+    _kept: frozenset[bytes] | None = None
+    _kept_lock: threading.Lock
+
+    def _candidates(self, ixreader: Any) -> Iterable[tuple[bytes, int]]:
+        """Every word the pattern matches, with its document frequency."""
+        fieldname = self.fieldname  # type: ignore[attr-defined]
+        if isinstance(self, wq.Prefix):
+            for btext, info in ixreader.iter_prefix(fieldname, self.text):
+                yield btext, info.doc_frequency()
+            return
+        for btext in super()._btexts(ixreader):  # type: ignore[misc]
+            yield btext, ixreader.doc_frequency(fieldname, btext)
+
+    def _choose(self, ixreader: Any) -> frozenset[bytes]:
+        allowance = self.expansion_log.allowance()
+        if allowance == 0:  # the query's budget is spent: do not even scan the words
+            self.expansion_log.spend(str(self), 1, 0)
+            return frozenset()
+        kept: list[tuple[int, bytes]] = []
+        matched = 0
+        for btext, frequency in self._candidates(ixreader):
+            matched += 1
+            if len(kept) < allowance:
+                heapq.heappush(kept, (frequency, btext))
+            elif kept and (frequency, btext) > kept[0]:
+                heapq.heapreplace(kept, (frequency, btext))
+        self.expansion_log.spend(str(self), matched, len(kept))
+        return frozenset(btext for _, btext in kept)
+
+    def _kept_words(self, ixreader: Any) -> frozenset[bytes]:
+        with self._kept_lock:
+            if self._kept is None:
+                self._kept = self._choose(ixreader)
+            return self._kept
+
+    def _btexts(self, ixreader: Any) -> Iterable[bytes]:
+        fieldname = self.fieldname  # type: ignore[attr-defined]
+        kept = self._kept_words(ixreader)
+        return sorted(btext for btext in kept if (fieldname, btext) in ixreader)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        top = searcher.get_parent() or searcher
+        self._kept_words(top.reader())
+        words = [
+            wq.Term(self.fieldname, btext, boost=self.boost)  # type: ignore[attr-defined]
+            for btext in self._btexts(searcher.reader())
+        ]
+        if len(words) <= PRELOAD_ABOVE_WORDS or (isinstance(self, wq.Prefix) and not self.text):
+            return super().matcher(searcher, context)  # type: ignore[misc]
+        union = wq.Or(words)
+        union.matcher_type = wq.Or.ARRAY_MATCHER
+        return union.matcher(searcher, context)
+
+
+class _CappedPrefix(_CappedExpansion, wq.Prefix):  # type: ignore[misc]
+    pass
+
+
+class _CappedWildcard(_CappedExpansion, wq.Wildcard):  # type: ignore[misc]
+    def normalize(self) -> wq.Query:
+        normalized = wq.Wildcard.normalize(self)
+        if normalized is self or not isinstance(normalized, (wq.Prefix, wq.Wildcard)):
+            return normalized
+        return _capped(normalized, self.expansion_log)
+
+
+class _CappedTermRange(_CappedExpansion, wq.TermRange):  # type: ignore[misc]
+    pass
+
+
+class _CappedFuzzyTerm(_CappedExpansion, wq.FuzzyTerm):  # type: ignore[misc]
+    pass
+
+
+_CAPPED_CLASSES: tuple[tuple[type[wq.Query], type[wq.Query]], ...] = (
+    (wq.Prefix, _CappedPrefix),
+    (wq.Wildcard, _CappedWildcard),
+    (wq.TermRange, _CappedTermRange),
+    (wq.FuzzyTerm, _CappedFuzzyTerm),
+)
+
+
+def _capped(node: wq.Query, log: ExpansionLog) -> wq.Query:
+    """A copy of a multi-term ``node`` that expands to at most MAX_EXPANSIONS words."""
+    for plain, capped in _CAPPED_CLASSES:
+        if type(node) is plain:
+            rebuilt = copy.copy(node)
+            rebuilt.__class__ = capped
+            rebuilt.expansion_log = log
+            rebuilt._kept_lock = threading.Lock()
+            return rebuilt
+    return node
+
+
+def _cap_expansions(node: wq.Query, log: ExpansionLog) -> wq.Query:
+    """Bound the work of every pattern in the tree (see ``_CappedExpansion``).
+
+    ``title:*`` and open ranges like ``[a TO]`` become Whoosh ``Every(field)``,
+    which reads every posting of the field; for fields every article has
+    that is the same set as all documents, found in one pass over the ids.
+    """
+    if isinstance(node, wq.Every) and node.fieldname in ALL_DOCUMENT_FIELDS:
+        return wq.Every(boost=node.boost)
+    capped = _capped(node, log)
+    if capped is not node:
+        return capped
+    if isinstance(node, (wq.Or, wq.And)):
+        node = _without_repeats(node)
+    return _map_children(node, lambda child: _cap_expansions(child, log))
+
+
+def _shorten_phrases(node: wq.Query, warnings: list[str]) -> wq.Query:
+    """Cut phrases longer than ``MAX_PHRASE_WORDS`` words (see there), with one warning."""
+    if isinstance(node, wq.Phrase) and len(node.words) > MAX_PHRASE_WORDS:
+        message = f"a quoted phrase was cut to its first {MAX_PHRASE_WORDS} words"
+        if message not in warnings:
+            warnings.append(message)
+        shortened = copy.copy(node)
+        shortened.words = list(node.words[:MAX_PHRASE_WORDS])
+        if node.char_ranges:
+            shortened.char_ranges = list(node.char_ranges[:MAX_PHRASE_WORDS])
+        return shortened
+    return _map_children(node, lambda child: _shorten_phrases(child, warnings))
+
+
+def _without_repeats(node: wq.CompoundQuery) -> wq.CompoundQuery:
+    """Drop repeated identical clauses (``co* co* co* ...``): they match nothing new."""
+    unique: list[wq.Query] = []
+    seen: set[wq.Query] = set()
+    for child in node.subqueries:
+        try:
+            if child in seen:
+                continue
+            seen.add(child)
+        except TypeError:  # an unhashable clause is simply kept
+            pass
+        unique.append(child)
+    if len(unique) == len(node.subqueries):
+        return node
+    rebuilt = copy.copy(node)
+    rebuilt.subqueries = unique
+    return rebuilt
 
 
 def make_parser(schema: Schema) -> MultifieldParser:
@@ -170,4 +407,6 @@ def parse_query(text: str, parser: MultifieldParser, rewriter: AliasRewriter | N
                 "unparseable field values)"
             )
         parsed = wq.NullQuery
-    return ParsedQuery(parsed, rewritten, tuple(warnings))
+    expansions = ExpansionLog()
+    parsed = _cap_expansions(_shorten_phrases(parsed, warnings), expansions)
+    return ParsedQuery(parsed, rewritten, tuple(warnings), expansions)

@@ -1,0 +1,267 @@
+"""Hostile queries: whatever a user types, a search returns results or says what it ignored.
+
+Unbalanced quotes and brackets, lone operators, unknown fields, control and
+right-to-left characters, 10,000-term queries and patterns that match most of
+the vocabulary must neither raise nor run unbounded: every pattern searches at
+most ``MAX_EXPANSIONS`` words and one query at most ``MAX_QUERY_EXPANSIONS``.
+Worst-case times are measured by `python benchmarks/reliability.py`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import searchkit
+from searchkit.query import (
+    MAX_EXPANSIONS,
+    MAX_QUERY_CHARS,
+    MAX_QUERY_EXPANSIONS,
+    expansion_warnings,
+    make_parser,
+    parse_query,
+)
+from searchkit.storage import open_index
+
+PATTERN_DOCS = 600
+FREQUENT_DOCS = 30
+CONSONANTS = "bdfghjklmnpqrtvwxz"
+
+HOSTILE_PIECES = [
+    '"',
+    "'",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "AND",
+    "OR",
+    "NOT",
+    "ANDNOT",
+    "ANDMAYBE",
+    "*",
+    "?",
+    "~",
+    "~5",
+    "^",
+    "^1e308",
+    "^-1",
+    ":",
+    "\\",
+    "/",
+    "+",
+    "-",
+    "!",
+    "TO",
+    "co*",
+    "cob*",
+    "a*",
+    "*:*",
+    "title:",
+    "body:co*",
+    "nosuchfield:harbour",
+    "published:",
+    "published:[2024 TO",
+    "published:[abc TO 2020]",
+    "published:[99999999 TO]",
+    "id:*",
+    "source:[a TO z]",
+    "url:*x*",
+    "[aa TO zz]",
+    "{a TO b]",
+    '"harbour ferry"~99999',
+    "harbour",
+    "ferry",
+    "Daesh",
+    "ISIS-K",
+    "\x00",
+    "\x1b[31m",
+    "\u202e",
+    "\u200f",
+    "\ufeff",
+    "\ud800",
+    "\udfff",
+    "شبكة الإنترنت",
+    "עברית",
+    "😀",
+    "\t\n\r",
+]
+
+
+def pattern_words(count: int) -> list[str]:
+    """Distinct invented words starting with "co" that the analyzer keeps as they are."""
+    words = ("co" + "".join(letters) for letters in itertools.product(CONSONANTS, repeat=3))
+    return list(itertools.islice(words, count))
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index where "co*" matches 601 words: 600 in one document each, one in 30 documents."""
+    folder = tmp_path_factory.mktemp("queries") / "index"
+    rng = random.Random(1)
+    with searchkit.Indexer(folder) as indexer:
+        for number, word in enumerate(pattern_words(PATTERN_DOCS)):
+            indexer.add(
+                searchkit.Article(
+                    f"pattern-{number:04d}",
+                    f"Harbour story {number}",
+                    f"The ferry {word} left the harbour at dawn.",
+                )
+            )
+        for number in range(FREQUENT_DOCS):
+            indexer.add(
+                searchkit.Article(
+                    f"frequent-{number:02d}",
+                    "Ferry timetable",
+                    "The harbour ferry coxxxq sails twice a day.",
+                )
+            )
+        for number, text in enumerate(["شبكة الإنترنت في المدينة", "עברית בנמל", "😀 harbour"]):
+            indexer.add(searchkit.Article(f"script-{number}", f"Script {number}", text))
+        for number in range(20):
+            indexer.add(
+                searchkit.Article(
+                    f"wire-{number}",
+                    f"Wire {rng.random()}",
+                    "Daesh and ISIS-K named in the harbour report.",
+                    source=rng.choice(["Harbour Daily", "Continental Wire"]),
+                )
+            )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def searcher(index: Path) -> searchkit.Searcher:
+    with searchkit.Searcher(index) as opened:
+        yield opened
+
+
+def all_ids(searcher: searchkit.Searcher) -> set[str]:
+    results = searcher.search("*:*", limit=1000)
+    assert results.total == len(results.hits)
+    return {hit.id for hit in results}
+
+
+def test_a_prefix_searches_at_most_the_cap(searcher: searchkit.Searcher) -> None:
+    results = searcher.search("co*", limit=1000)
+    # 601 words match; the 256 kept are "coxxxq" (30 documents) and 255 one-document words.
+    assert results.total == FREQUENT_DOCS + MAX_EXPANSIONS - 1
+    frequent = {hit.id for hit in results if hit.id.startswith("frequent-")}
+    assert len(frequent) == FREQUENT_DOCS
+
+
+def test_a_narrow_prefix_is_not_capped(searcher: searchkit.Searcher) -> None:
+    expected = sum(1 for word in pattern_words(PATTERN_DOCS) if word.startswith("cobd"))
+    assert expected < MAX_EXPANSIONS
+    assert searcher.search("cobd*", limit=1000).total == expected
+
+
+def test_many_patterns_share_one_budget(searcher: searchkit.Searcher) -> None:
+    prefixes = ["co" + a + b for a, b in itertools.product(CONSONANTS, repeat=2)]
+    results = searcher.search(" ".join(f"{p}*" for p in prefixes), limit=1000)
+    # Each "coXY*" matches at most 18 words; all together they are capped by the query budget.
+    assert 0 < results.total <= MAX_QUERY_EXPANSIONS
+
+
+def test_the_cap_is_recorded_for_a_warning(index: Path) -> None:
+    """query.py records which patterns were capped (the Searcher turns them into warnings)."""
+    ix = open_index(index, ())
+    parser = make_parser(ix.schema)
+    parsed = parse_query("co* harbour", parser, None)
+    with ix.searcher() as whoosh_searcher:
+        whoosh_searcher.search(parsed.query, limit=10)
+    warnings = expansion_warnings(parsed)
+    assert len(warnings) == 1
+    assert "601 different words" in warnings[0]
+    assert f"only the {MAX_EXPANSIONS} most frequent" in warnings[0]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Searcher._run does not yet add query.expansion_warnings(parsed) to results.warnings",
+)
+def test_a_capped_prefix_is_reported_in_the_results(searcher: searchkit.Searcher) -> None:
+    results = searcher.search("co*")
+    assert any("most frequent were searched" in warning for warning in results.warnings)
+
+
+def test_field_wide_patterns_match_every_document(searcher: searchkit.Searcher) -> None:
+    everything = all_ids(searcher)
+    for query in ("[a TO]", "body:[TO z]", "id:*", "*:*"):
+        assert {hit.id for hit in searcher.search(query, limit=1000)} == everything, query
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        " ".join(f"w{n}" for n in range(10_000)),
+        " ".join(["harbour"] * 10_000),
+        "x" * 1_000_000,
+        "(" * 5_000 + "harbour" + ")" * 5_000,
+        '"' * 9_999,
+        "NOT " * 2_500,
+        "harbour AND " * 900 + "ferry",
+        '"' + "harbour ferry " * 700 + '"',
+        " ".join(f"{a}{b}*" for a, b in itertools.product(string.ascii_lowercase, repeat=2)),
+        "\x00\x01\x02\x7f harbour \x1b[0m",
+        "\u202eharbour\u202c ferry",
+        "شبكة الإنترنت",
+        "\ud800harbour\udfff",
+        "title:" * 2_000,
+        "published:[" * 500,
+    ],
+    ids=lambda query: repr(query[:24]),
+)
+def test_monstrous_queries_return_results(searcher: searchkit.Searcher, query: str) -> None:
+    results = searcher.search(query, limit=20)
+    assert isinstance(results, searchkit.SearchResults)
+    assert results.total >= len(results.hits)
+    if len(query) > MAX_QUERY_CHARS:
+        assert any("cut to its first" in warning for warning in results.warnings)
+
+
+def test_right_to_left_words_are_found(searcher: searchkit.Searcher) -> None:
+    assert {hit.id for hit in searcher.search("الإنترنت")} == {"script-0"}
+    assert {hit.id for hit in searcher.search("עברית")} == {"script-1"}
+
+
+hostile_queries = st.lists(
+    st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(max_size=12)), max_size=12
+).flatmap(lambda pieces: st.sampled_from([" ", "", ":", "*"]).map(lambda glue: glue.join(pieces)))
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+)
+@given(
+    query=hostile_queries,
+    use_synonyms=st.booleans(),
+    sort=st.sampled_from(["relevance", "date"]),
+    page=st.integers(min_value=1, max_value=3),
+)
+def test_any_query_text_gives_results_or_warnings(
+    searcher: searchkit.Searcher, query: str, use_synonyms: bool, sort: str, page: int
+) -> None:
+    results = searcher.search(query, limit=7, page=page, sort=sort, use_synonyms=use_synonyms)
+    assert results.total >= 0
+    assert len(results.hits) <= 7
+    assert all(isinstance(warning, str) and warning for warning in results.warnings)
+    for hit in results:
+        assert searcher.get(hit.id).id == hit.id
+
+
+def test_an_endless_phrase_is_cut_with_a_warning(searcher: searchkit.Searcher) -> None:
+    results = searcher.search('"' + "the harbour ferry coxxxq " * 300 + '"', limit=50)
+    assert any("phrase was cut" in warning for warning in results.warnings)
+    assert searcher.search('"harbour ferry coxxxq"').total == FREQUENT_DOCS
