@@ -11,6 +11,7 @@ mean, so the tree itself is never modified.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,6 +36,10 @@ SKIPPED_TAGS = frozenset(
      "select", "option", "textarea", "head", "title", "math"}
 )  # fmt: skip
 """Elements whose content is never visible prose: the walk does not enter them."""
+
+_SHOWN_ADDRESS = re.compile(r"\s*(https?://|www\.|[\w.+-]+@[\w-]+\.)\S*\s*$", re.IGNORECASE)
+"""Link text that spells out its address ("http://...", "name@host.org") is printed
+content, like any other text; it does not count as link text."""
 
 Mark = tuple[Tag, Rule]
 MarkRule = Callable[[Tag], "Rule | None"]
@@ -80,7 +85,7 @@ class _Collector:
 
     def add_text(self, text: str, *, in_link: bool) -> None:
         self._parts.append(text)
-        if in_link:
+        if in_link and not _SHOWN_ADDRESS.match(text):
             self._link_parts.append(text)
 
     def flush(self, owner: Tag, marks: tuple[Mark, ...]) -> None:

@@ -41,6 +41,7 @@ Text sitting directly in a ``<div>`` or ``<td>`` that also holds block elements 
 for that element itself; a ``<div>`` holding only inline content is a paragraph."""
 _ARTICLE_BODY = re.compile(r"articlebody", re.IGNORECASE)
 _CANDIDATES_CHECKED = 5
+_TRUNCATED = re.compile(r"(\.\.\.|\u2026)\W{0,2}$")
 
 
 def choose_article_blocks(blocks: list[Block]) -> list[Block]:
@@ -84,21 +85,47 @@ def ancestor_ids(element: Tag | None) -> frozenset[int]:
 
 
 def _wrappers(blocks: list[Block]) -> frozenset[int]:
-    """Elements marked by a wrapper-prone rule that hold most of the page's prose."""
-    total = 0
-    inside: dict[int, int] = {}
+    """Elements marked by a wrapper-prone rule that hold most of the prose around them.
+
+    "Around them" is their parent's subtree: a paywall ``<div>`` holding
+    most of a story body, or a "has-sidebar" page wrapper, holds most of its
+    parent's prose; a real sidebar beside the story does not.
+    """
+    marked: dict[int, Tag] = {}
     for block in blocks:
-        if not _is_prose(block):
-            continue
-        total += len(block.text)
         for element, rule in block.marks:
             if is_wrapper_prone(rule):
-                inside[id(element)] = inside.get(id(element), 0) + len(block.text)
-    return frozenset(key for key, chars in inside.items() if chars >= total * WRAPPER_PROSE_SHARE)
+                marked[id(element)] = element
+    if not marked:
+        return frozenset()
+    prose = _prose_chars(blocks)
+    wrappers = set()
+    for key, element in marked.items():
+        parent = element.parent
+        around = prose.get(id(parent), 0) if isinstance(parent, Tag) else 0
+        if prose.get(key, 0) > around * WRAPPER_PROSE_SHARE:
+            wrappers.add(key)
+    return frozenset(wrappers)
+
+
+def _prose_chars(blocks: list[Block]) -> dict[int, int]:
+    """Characters of prose blocks inside each element (by ``id()``)."""
+    chars: dict[int, int] = {}
+    for block in blocks:
+        if _is_prose(block):
+            size = len(block.text)
+            for element in _ancestors_and_self(block.owner):
+                chars[id(element)] = chars.get(id(element), 0) + size
+    return chars
 
 
 def _is_prose(block: Block) -> bool:
-    return len(block.text) >= MIN_PROSE_CHARS and block.link_density <= MAX_PROSE_LINK_DENSITY
+    """Long enough, few links, and not a teaser cut short with an ellipsis."""
+    return (
+        len(block.text) >= MIN_PROSE_CHARS
+        and block.link_density <= MAX_PROSE_LINK_DENSITY
+        and not _TRUNCATED.search(block.text)
+    )
 
 
 def _is_furniture(block: Block, shield: frozenset[int]) -> bool:

@@ -5,7 +5,7 @@ cut inert markup (scripts, styles, comments) -> parse with BeautifulSoup + lxml
 -> read metadata (JSON-LD first) -> flatten into blocks, each carrying the
 furniture marks of its ancestors (``blocks.py``, ``furniture.py``) -> keep the
 article container's unmarked blocks (``container.py``) -> drop boilerplate
-blocks by text (``clean_blocks``) -> join paragraphs.
+blocks by text (``filtering.py``) -> join paragraphs.
 """
 
 from __future__ import annotations
@@ -22,22 +22,16 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWar
 from searchkit.errors import IngestError
 from searchkit.ingest.blocks import Block, collect_blocks
 from searchkit.ingest.container import choose_article_blocks
-from searchkit.ingest.dates import is_dateline
 from searchkit.ingest.decoding import NotTextError, decode_bytes, strip_control_characters
+from searchkit.ingest.filtering import byline_of, judge_blocks
 from searchkit.ingest.furniture import furniture_rule
 from searchkit.ingest.identity import content_article_id, file_article_id, url_article_id
-from searchkit.ingest.metadata import clean_author, read_metadata
-from searchkit.ingest.normalize import comparison_key, join_paragraphs, word_count
-from searchkit.ingest.rules import BYLINE_PREFIX, LINE_RULES, SECTION_END_RULES, first_match
+from searchkit.ingest.metadata import read_metadata
+from searchkit.ingest.normalize import join_paragraphs
 from searchkit.models import Article
 
 logger = logging.getLogger("searchkit")
 
-MAX_LINK_DENSITY = 0.5
-MAX_SECTION_HEADING_WORDS = 8
-MAX_BYLINE_WORDS = 12
-MAX_REPEATABLE_WORDS = 20
-MIN_BODY_BEFORE_SECTION_END = 150
 MAX_TITLE_CHARS = 300
 
 
@@ -109,7 +103,9 @@ def clean_page(markup: str, *, url: str | None = None) -> CleanPage:
     root = soup.body or soup
     blocks = choose_article_blocks(collect_blocks(root, furniture_rule))
     title = metadata.title or _fallback_title(blocks)
-    paragraphs, byline = clean_blocks(blocks, title)
+    verdicts = judge_blocks(blocks, title)
+    paragraphs = [verdict.block.text for verdict in verdicts if verdict.kept]
+    byline = byline_of(verdicts)
     if not title and paragraphs:
         title = paragraphs[0]
     return CleanPage(
@@ -142,44 +138,6 @@ def _keep_json_ld(match: re.Match[str]) -> str:
     text = match.group(0)
     opening = text[: text.find(">") + 1].lower() if match.group(1) else ""
     return text if "ld+json" in opening else ""
-
-
-def clean_blocks(blocks: list[Block], title: str) -> tuple[list[str], str | None]:
-    """Drop boilerplate blocks; return the article paragraphs and any byline found among them.
-
-    A block goes when it is mostly links, repeats the headline, matches a
-    ``LINE_RULES`` label, is a byline or a bare dateline, or repeats a short
-    block already kept. A short ``SECTION_END_RULES`` heading ("Related
-    stories") ends the article once some text has been kept.
-    """
-    title_key = comparison_key(title) if title else ""
-    paragraphs: list[str] = []
-    seen: set[str] = set()
-    byline: str | None = None
-    kept_chars = 0
-    for block in blocks:
-        text = block.text
-        key = comparison_key(text)
-        words = word_count(text)
-        if not key or block.link_density > MAX_LINK_DENSITY:
-            continue
-        if words <= MAX_SECTION_HEADING_WORDS and first_match(SECTION_END_RULES, text):
-            if kept_chars >= MIN_BODY_BEFORE_SECTION_END:
-                break
-            continue
-        if key == title_key or first_match(LINE_RULES, text):
-            continue
-        if words <= MAX_BYLINE_WORDS and BYLINE_PREFIX.match(text):
-            byline = byline or clean_author(text)
-            continue
-        if is_dateline(text):
-            continue
-        if key in seen and words <= MAX_REPEATABLE_WORDS:
-            continue
-        seen.add(key)
-        paragraphs.append(text)
-        kept_chars += len(text)
-    return paragraphs, byline
 
 
 def _fallback_title(blocks: list[Block]) -> str:
