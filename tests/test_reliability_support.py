@@ -73,6 +73,28 @@ def run_cli(
     return result
 
 
+def run_cli_together(
+    commands: Sequence[Sequence[str | os.PathLike[str]]], *, timeout: float = CLI_TIMEOUT
+) -> list[subprocess.CompletedProcess[str]]:
+    """Run several `searchkit` commands at once (two cores: twice as fast as one by one).
+
+    Each must finish within ``timeout`` seconds (a hang fails the test) and
+    none may print a traceback.
+    """
+    started = [(list(map(str, args)), start_cli(args)) for args in commands]
+    results = []
+    for args, process in started:
+        try:
+            output, errors = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            for _, other in started:
+                other.kill()
+            raise
+        assert "Traceback" not in errors, f"searchkit {' '.join(args)}:\n{errors}"
+        results.append(subprocess.CompletedProcess(args, process.returncode, output, errors))
+    return results
+
+
 def start_cli(args: Sequence[str | os.PathLike[str]]) -> subprocess.Popen[str]:
     """Start `searchkit ARGS` in the background (to be killed or waited for)."""
     return subprocess.Popen(
