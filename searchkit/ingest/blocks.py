@@ -36,6 +36,7 @@ SKIPPED_TAGS = frozenset(
      "select", "option", "textarea", "head", "title", "math"}
 )  # fmt: skip
 """Elements whose content is never visible prose: the walk does not enter them."""
+IMAGE_TAGS = frozenset({"img", "picture", "video", "iframe", "embed", "object", "canvas", "svg"})
 
 _SHOWN_ADDRESS = re.compile(r"\s*(https?://|www\.|[\w.+-]+@[\w-]+\.)\S*\s*$", re.IGNORECASE)
 """Link text that spells out its address ("http://...", "name@host.org") is printed
@@ -51,13 +52,16 @@ class Block:
 
     ``marks`` lists the block's ancestors (outermost first, the owner
     included) that a furniture rule matched, with the rule; an empty tuple
-    means no rule objects to the block.
+    means no rule objects to the block. ``image_text`` is set when an image
+    came between the previous block and this one: its alt text, or "" when
+    it has none (a caption that repeats its image's alt text is no prose).
     """
 
     text: str
     owner: Tag
     link_chars: int
     marks: tuple[Mark, ...] = ()
+    image_text: str | None = None
 
     @property
     def tag(self) -> str:
@@ -82,6 +86,7 @@ class _Collector:
         self.blocks: list[Block] = []
         self._parts: list[str] = []
         self._link_parts: list[str] = []
+        self.image_text: str | None = None
 
     def add_text(self, text: str, *, in_link: bool) -> None:
         self._parts.append(text)
@@ -94,7 +99,9 @@ class _Collector:
         text = collapse_whitespace("".join(self._parts))
         if text:
             link_text = collapse_whitespace(" ".join(self._link_parts)) if self._link_parts else ""
-            self.blocks.append(Block(text, owner, min(len(link_text), len(text)), marks))
+            link_chars = min(len(link_text), len(text))
+            self.blocks.append(Block(text, owner, link_chars, marks, self.image_text))
+            self.image_text = None
         self._parts.clear()
         self._link_parts.clear()
 
@@ -137,6 +144,9 @@ def collect_blocks(root: Tag, mark: MarkRule = _no_marks) -> list[Block]:
                 marks.pop()
             continue
         if name in SKIPPED_TAGS:
+            if name in IMAGE_TAGS:
+                alt = node.get("alt")
+                collector.image_text = collapse_whitespace(alt) if isinstance(alt, str) else ""
             continue
         if name == "br":
             collector.flush(owners[-1], marks[-1])

@@ -22,6 +22,7 @@ MIN_SENTENCE_CHARS = 80
 MAX_SECTION_HEADING_WORDS = 8
 MAX_BYLINE_WORDS = 12
 MIN_BODY_BEFORE_SECTION_END = 150
+MIN_PARAGRAPH_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class Verdict:
 def judge_blocks(blocks: list[Block], title: str) -> list[Verdict]:
     """A verdict for every block, in order.
 
-    A block goes when it is mostly links, repeats the headline, matches a
+    A block goes when it is mostly links, repeats the headline (or is an
+    ``<h1>`` before any paragraph), repeats its image's alt text, matches a
     ``LINE_RULES`` label, or is a byline or a bare dateline. A short
     ``SECTION_END_RULES`` heading ("Related stories") ends the article once
     some text has been kept: it and every block after it go.
@@ -48,17 +50,21 @@ def judge_blocks(blocks: list[Block], title: str) -> list[Verdict]:
     title_key = comparison_key(title) if title else ""
     verdicts: list[Verdict] = []
     kept_chars = 0
+    longest_kept = 0
     ended: str | None = None
     for block in blocks:
         if ended is not None:
             verdicts.append(Verdict(block, ended))
             continue
         reason = _drop_reason(block, title_key)
+        if reason is None and block.owner.name == "h1" and longest_kept < MIN_PARAGRAPH_CHARS:
+            reason = "headline"
         ends_here = reason is not None and reason.startswith(_SECTION_END)
         if ends_here and kept_chars >= MIN_BODY_BEFORE_SECTION_END:
             ended = f"after a {reason}"
         if reason is None:
             kept_chars += len(block.text)
+            longest_kept = max(longest_kept, len(block.text))
         verdicts.append(Verdict(block, reason))
     return verdicts
 
@@ -98,6 +104,8 @@ def _drop_reason(block: Block, title_key: str) -> str | None:
             return f"{_SECTION_END}: {section_end.reason}"
     if key == title_key:
         return "repeats the headline"
+    if block.image_text and comparison_key(block.image_text) == key:
+        return "caption repeating its image's alt text"
     label = first_match(LINE_RULES, text)
     if label is not None:
         return label.reason

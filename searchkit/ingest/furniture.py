@@ -32,6 +32,7 @@ _INLINE = frozenset(
     {"a", "abbr", "b", "cite", "em", "i", "mark", "q", "small", "strong", "sub", "sup", "u"}
 )
 _LABEL_CACHE_SIZE = 4096
+_CAMEL_CASE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 def furniture_rule(element: Tag) -> Rule | None:
@@ -78,13 +79,17 @@ def is_wrapper_prone(rule: Rule) -> bool:
 
 
 def class_and_id(element: Tag) -> str:
-    """An element's class names and id, lower-cased and joined by spaces."""
+    """An element's class names and id, lower-cased and joined by spaces.
+
+    A camelCase change becomes a hyphen first ("newsCaption" -> "news-caption"),
+    so camelCase names split into tokens as hyphenated ones do.
+    """
     classes = element.get("class")
     parts = [str(c) for c in classes] if isinstance(classes, list) else []
     element_id = element.get("id")
     if isinstance(element_id, str):
         parts.append(element_id)
-    return " ".join(parts).lower()
+    return _CAMEL_CASE.sub("-", " ".join(parts)).lower()
 
 
 @lru_cache(maxsize=_LABEL_CACHE_SIZE)

@@ -271,6 +271,17 @@ LINE_RULES: tuple[Rule, ...] = (
         "media credit",
     ),
     rule(r"^(getty images|reuters|ap photo|afp|afp via getty images)$", "media credit"),
+    rule(r"^(image|photo|picture|slide|video) \d+ (of|/) \d+$", "gallery counter"),
+    rule(
+        r"^\(?((additional )?(reporting|writing|editing|research) by|[\w .,'\u2019&-]{1,200} "
+        r"contributed (reporting|to this (report|story|article)))\b.{0,300}$",
+        "reporting credits, not article text",
+    ),
+    rule(
+        r"^(follow|email|e-mail|write to|reach|contact) [\w .,'\u2019@-]{1,80}\b(at|on|via) "
+        r".{1,200}$",
+        "contact line for the author or the section",
+    ),
     rule(r"^(click|tap) here\b.{0,120}$", "call to action"),
     rule(r"^(view|show|hide|add|post|leave a) comments?\W*(\(\d+\))?$", "comment widget"),
     rule(r"^\d+\s+comments?$", "comment counter"),
@@ -287,7 +298,7 @@ SECTION_END_RULES: tuple[Rule, ...] = (
     ),
     rule(
         r"^more (stories|news|articles|from [\w .'-]{1,40}|on this (story|topic)|in "
-        r"[\w .'-]{1,40})\W*$",
+        r"[\w .'-]{1,40}|[\w .'-]{1,30} (stories|news|articles|reads|videos))\W*$",
         "teaser list follows",
     ),
     rule(r"^(read|up) next\W*$", "teaser list follows"),
