@@ -26,6 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BBC = REPO_ROOT.parent / "shared" / "data" / "bbc"
 CLI_TIMEOUT = 180.0
 """Seconds any one CLI run may take before the test calls it a hang."""
+UNEXPECTED_ERROR = "this is a bug in searchkit"
+"""What the CLI says when an exception escaped the library's error tree (no traceback shown)."""
 
 _WORD_TEXT = """
 harbour minister council budget election border rail strike market energy tariff drought
@@ -69,8 +71,14 @@ def run_cli(
         user=user,
         cwd=cwd,
     )
-    assert "Traceback" not in result.stderr, result.stderr
+    assert_no_crash(result.stderr)
     return result
+
+
+def assert_no_crash(stderr: str) -> None:
+    """Neither a traceback nor the CLI's "unexpected error" report: both mean an escaped bug."""
+    assert "Traceback" not in stderr, stderr
+    assert UNEXPECTED_ERROR not in stderr, stderr
 
 
 def run_cli_together(
@@ -91,6 +99,7 @@ def run_cli_together(
                 other.kill()
             raise
         assert "Traceback" not in errors, f"searchkit {' '.join(args)}:\n{errors}"
+        assert UNEXPECTED_ERROR not in errors, f"searchkit {' '.join(args)}:\n{errors}"
         results.append(subprocess.CompletedProcess(args, process.returncode, output, errors))
     return results
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from test_reliability_support import (
     WorkingCorpus,
+    assert_no_crash,
     check_index_usable,
     index_snapshot,
     run_cli,
@@ -100,6 +101,6 @@ def test_two_indexers_started_together_both_land(tmp_path: Path) -> None:
     for run in runs:
         _output, errors = run.communicate(timeout=300)
         assert run.returncode == 0, errors
-        assert "Traceback" not in errors
+        assert_no_crash(errors)
     assert check_index_usable(index) == 100
     assert len(index_snapshot(index)) == 100
