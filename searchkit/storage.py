@@ -26,6 +26,7 @@ from whoosh.index import FileIndex
 
 from searchkit.errors import (
     IndexCorruptError,
+    IndexDirectoryError,
     IndexIncompatibleError,
     IndexNotFoundError,
     IndexWriteError,
@@ -104,6 +105,8 @@ def read_metadata(index_dir: str | Path) -> IndexMetadata:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         version = int(data["schema_version"])
+    except PermissionError as exc:
+        raise _unreadable(name, exc) from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(name, f"unreadable {METADATA_FILE}: {exc}") from exc
     if version != SCHEMA_VERSION:
@@ -122,12 +125,42 @@ def read_metadata(index_dir: str | Path) -> IndexMetadata:
         raise IndexCorruptError(name, f"unreadable {METADATA_FILE}: {exc}") from exc
 
 
+def _unreadable(index_dir: str, error: PermissionError) -> IndexDirectoryError:
+    """A permission problem is not damage: rebuilding would not help, so do not suggest it."""
+    where = f" ({error.filename})" if error.filename else ""
+    return IndexDirectoryError(
+        index_dir,
+        f"cannot read the index at {index_dir}: permission denied{where}; "
+        f"run searchkit as a user who may read it",
+    )
+
+
+def _new_file_mode() -> int:
+    """The mode a plainly created file gets (0o666 less the umask), as Whoosh's files get.
+
+    ``mkstemp`` creates 0o600 files, which would make an index built by one
+    user (a cron job) unreadable to the others (a web server) although every
+    Whoosh file in it is readable. The umask is read from /proc, because
+    setting it to find it out is not thread-safe.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o644
+
+
 def write_metadata(index_dir: str | Path, metadata: IndexMetadata) -> None:
     """Write the metadata atomically (temp file + rename), so a crash never leaves half a file."""
     directory = Path(index_dir)
     temp_name: str | None = None
     try:
         handle, temp_name = tempfile.mkstemp(prefix=".searchkit-", dir=directory)
+        if hasattr(os, "fchmod"):
+            os.fchmod(handle, _new_file_mode())
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(metadata.to_json(), stream, indent=2)
             stream.flush()
@@ -186,6 +219,9 @@ def open_index(
                 failure = f"{type(exc).__name__}: {exc}"
                 gc.collect()
                 continue  # possibly a concurrent commit; try again
+            except PermissionError as exc:
+                gc.collect()
+                raise _unreadable(name, exc) from exc
             except Exception as exc:  # Whoosh reports damage as many unrelated exception types.
                 failure = f"{type(exc).__name__}: {exc}"
             if failure:
