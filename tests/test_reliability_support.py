@@ -146,7 +146,7 @@ def bbc_available() -> bool:
 
 
 def source_texts(count: int, *, seed: int = 0) -> list[tuple[str, bytes]]:
-    """``count`` (file name, bytes) stories: real BBC articles when available, else invented ones.
+    """Up to ``count`` (file name, bytes) stories: real BBC articles if available, else invented.
 
     BBC stories are taken round-robin from its five sections so every run
     mixes topics; they are read in place and only ever copied into a test's
@@ -157,7 +157,7 @@ def source_texts(count: int, *, seed: int = 0) -> list[tuple[str, bytes]]:
         files = [sorted(section.glob("*.txt")) for section in sections]
         chosen: list[tuple[str, bytes]] = []
         position = 0
-        while len(chosen) < count:
+        while len(chosen) < count and position < max(map(len, files)):
             for section, names in zip(sections, files, strict=True):
                 if position < len(names) and len(chosen) < count:
                     path = names[position]
