@@ -87,9 +87,10 @@ def ancestor_ids(element: Tag | None) -> frozenset[int]:
 def _wrappers(blocks: list[Block]) -> frozenset[int]:
     """Elements marked by a wrapper-prone rule that hold most of the prose around them.
 
-    "Around them" is their parent's subtree: a paywall ``<div>`` holding
-    most of a story body, or a "has-sidebar" page wrapper, holds most of its
-    parent's prose; a real sidebar beside the story does not.
+    "Around them" is the subtree of their nearest ancestor holding other
+    prose too: a paywall ``<div>`` holding most of a story body, or a
+    "has-sidebar" page wrapper, holds most of that prose; a real sidebar or
+    a media list beside the story does not.
     """
     marked: dict[int, Tag] = {}
     for block in blocks:
@@ -101,9 +102,13 @@ def _wrappers(blocks: list[Block]) -> frozenset[int]:
     prose = _prose_chars(blocks)
     wrappers = set()
     for key, element in marked.items():
-        parent = element.parent
-        around = prose.get(id(parent), 0) if isinstance(parent, Tag) else 0
-        if prose.get(key, 0) > around * WRAPPER_PROSE_SHARE:
+        own = prose.get(key, 0)
+        around = own
+        for ancestor in element.parents:
+            around = prose.get(id(ancestor), 0)
+            if around > own:
+                break
+        if own > around * WRAPPER_PROSE_SHARE:
             wrappers.add(key)
     return frozenset(wrappers)
 
@@ -189,7 +194,11 @@ def _link_density_by_element(elements: list[Tag], blocks: list[Block]) -> dict[i
 
 
 def _marked_container(best: Tag, blocks: list[Block]) -> Tag | None:
-    """The publisher-marked article container: articleBody, else the <article> around ``best``.
+    """The publisher-marked article container: articleBody, else an ``<article>``.
+
+    The ``<article>`` is the one holding the headline when the best-scoring
+    text lies outside it (teasers below a short story are often ``<article>``
+    s too), else the one around the best-scoring text.
 
     An articleBody element inside ``best`` always counts; one elsewhere on
     the page only when it holds ``MIN_ARTICLE_BODY_CHARS`` of text (an empty
@@ -211,10 +220,27 @@ def _marked_container(best: Tag, blocks: list[Block]) -> Tag | None:
     ]
     if sized:
         return max(sized, key=lambda item: item[0])[1]
-    for element in _ancestors_and_self(best):
-        if element.name == "article":
-            return element
+    around_best = next((e for e in _ancestors_and_self(best) if e.name == "article"), None)
+    headline = _headline_article(blocks)
+    if (
+        headline is not None
+        and not _is_inside(best, headline)
+        and _text_size(headline, blocks) >= MIN_ARTICLE_BODY_CHARS
+    ):
+        return headline
+    return around_best
+
+
+def _headline_article(blocks: list[Block]) -> Tag | None:
+    """The innermost ``<article>`` holding the page's first ``<h1>``, if any."""
+    for block in blocks:
+        if block.owner.name == "h1":
+            return next((e for e in block.owner.parents if e.name == "article"), None)
     return None
+
+
+def _is_inside(element: Tag, container: Tag) -> bool:
+    return any(node is container for node in _ancestors_and_self(element))
 
 
 def _article_body_elements(blocks: list[Block]) -> list[Tag]:
