@@ -387,6 +387,22 @@ def make_parser(schema: Schema) -> MultifieldParser:
     return parser
 
 
+def _parse_plain_words(parser: MultifieldParser, text: str) -> wq.Query:
+    """The fallback for text the parser rejects: just its words, as plain search terms.
+
+    The words are lower-cased so that none of them ("ANDMAYBE ANDMAYBE") is
+    read as an operator again, which the parser rejects just as it did the
+    whole query.
+    """
+    words = " ".join(re.findall(r"\w+", text)).lower()
+    if not words:
+        return wq.NullQuery
+    try:
+        return parser.parse(words)
+    except Exception:  # the same odd-input exceptions as above; nothing is left to try
+        return wq.NullQuery
+
+
 def parse_query(text: str, parser: MultifieldParser, rewriter: AliasRewriter | None) -> ParsedQuery:
     """Parse user text into a query; never raises, but lists what was ignored."""
     cleaned, warnings = clean_query_text(text)
@@ -397,8 +413,7 @@ def parse_query(text: str, parser: MultifieldParser, rewriter: AliasRewriter | N
         parsed = parser.parse(rewritten)
     except Exception as exc:  # Whoosh's parser signals odd input with many exception types.
         warnings.append(f"the query could not be parsed ({type(exc).__name__}); searched its words")
-        words = " ".join(re.findall(r"\w+", cleaned))
-        parsed = parser.parse(words) if words else wq.NullQuery
+        parsed = _parse_plain_words(parser, cleaned)
     parsed = _lowercase_patterns(_lift_negations(parsed))
     if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
         if cleaned.strip():
