@@ -8,8 +8,8 @@ Public functions:
 * ``extract_html(markup, path=None, url=None)`` cleans one in-memory HTML page.
 
 Module map: ``scanning`` (find files), ``reader`` (file boundary), ``decoding``
-(bytes -> text), ``html`` / ``pruning`` / ``blocks`` / ``container`` (page
-cleaning), ``metadata`` and ``dates`` (page metadata), ``text`` (plain-text
+(bytes -> text), ``html`` / ``markup`` / ``blocks`` / ``furniture`` /
+``container`` / ``filtering`` (page cleaning), ``metadata`` and ``dates`` (page metadata), ``text`` (plain-text
 captures), ``records`` (JSON), ``identity`` (ids), ``rules`` (the cleaning
 rules as ordered data).
 """

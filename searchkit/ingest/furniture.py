@@ -44,28 +44,31 @@ def furniture_rule(element: Tag) -> Rule | None:
     are links and inline formatting: a link classed "related-entity" inside
     a sentence is part of the sentence.
     """
-    if element.has_attr("hidden") or element.get("aria-hidden") == "true":
+    name = str(element.name)
+    by_tag = _tag_rule(name)
+    attributes = element.attrs
+    if not attributes:
+        return by_tag
+    if "hidden" in attributes or attributes.get("aria-hidden") == "true":
         return HIDDEN_RULE
-    style = element.get("style")
+    style = attributes.get("style")
     if isinstance(style, str):
         by_style = first_match(STYLE_RULES, style)
         if by_style is not None:
             return by_style
-    name = str(element.name)
-    by_tag = _tag_rule(name)
     if by_tag is not None:
         return by_tag
-    role = element.get("role")
+    role = attributes.get("role")
     if isinstance(role, str) and role.strip():
         by_role = first_match(ROLE_RULES, role.strip())
         if by_role is not None:
             return by_role
     if name in _NEVER_MARKED or name in _INLINE:
         return None
-    if _ARTICLE_BODY.search(str(element.get("itemprop") or "")):
+    if _ARTICLE_BODY.search(str(attributes.get("itemprop") or "")):
         return None
-    labels = class_and_id(element)
-    return attribute_rule(labels) if labels else None
+    raw = _raw_labels(element)
+    return _labels_rule(raw) if raw else None
 
 
 def is_attribute_rule(rule: Rule) -> bool:
@@ -84,18 +87,32 @@ def class_and_id(element: Tag) -> str:
     A camelCase change becomes a hyphen first ("newsCaption" -> "news-caption"),
     so camelCase names split into tokens as hyphenated ones do.
     """
+    return _normalise_labels(_raw_labels(element))
+
+
+def _raw_labels(element: Tag) -> str:
     classes = element.get("class")
-    parts = [str(c) for c in classes] if isinstance(classes, list) else []
+    if isinstance(classes, list):
+        classes = " ".join(str(c) for c in classes)
     element_id = element.get("id")
-    if isinstance(element_id, str):
-        parts.append(element_id)
-    return _CAMEL_CASE.sub("-", " ".join(parts)).lower()
+    parts = [part for part in (classes, element_id) if isinstance(part, str) and part]
+    return " ".join(parts)
+
+
+def _normalise_labels(raw: str) -> str:
+    return _CAMEL_CASE.sub("-", raw).lower()
 
 
 @lru_cache(maxsize=_LABEL_CACHE_SIZE)
 def attribute_rule(labels: str) -> Rule | None:
-    """The class/id rule matching ``labels`` (cached: pages repeat their class names)."""
+    """The class/id rule matching normalised ``labels`` ("share-bar top")."""
     return first_match(ATTRIBUTE_RULES, labels) or first_match(WRAPPER_PRONE_RULES, labels)
+
+
+@lru_cache(maxsize=_LABEL_CACHE_SIZE)
+def _labels_rule(raw: str) -> Rule | None:
+    """``attribute_rule`` of raw class/id text (cached: pages repeat their class names)."""
+    return attribute_rule(_normalise_labels(raw))
 
 
 @lru_cache(maxsize=256)

@@ -1,17 +1,16 @@
 """Extract the article (text and metadata) from one HTML page, in memory.
 
 The pipeline, each step a pure function of the previous one's output:
-cut inert markup (scripts, styles, comments) -> parse with BeautifulSoup + lxml
--> read metadata (JSON-LD first) -> flatten into blocks, each carrying the
-furniture marks of its ancestors (``blocks.py``, ``furniture.py``) -> keep the
-article container's unmarked blocks (``container.py``) -> drop boilerplate
-blocks by text (``filtering.py``) -> join paragraphs.
+cut inert markup (scripts, styles, comments, menus: ``markup.py``) -> parse with
+BeautifulSoup + lxml -> read metadata (JSON-LD first) -> flatten into blocks, each
+carrying the furniture marks of its ancestors (``blocks.py``, ``furniture.py``) ->
+keep the article container's unmarked blocks (``container.py``) -> drop
+boilerplate blocks by text (``filtering.py``) -> join paragraphs.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +25,7 @@ from searchkit.ingest.decoding import NotTextError, decode_bytes, strip_control_
 from searchkit.ingest.filtering import byline_of, judge_blocks
 from searchkit.ingest.furniture import furniture_rule
 from searchkit.ingest.identity import content_article_id, file_article_id, url_article_id
+from searchkit.ingest.markup import strip_inert_markup
 from searchkit.ingest.metadata import read_metadata
 from searchkit.ingest.normalize import join_paragraphs
 from searchkit.models import Article
@@ -98,7 +98,7 @@ def clean_page(markup: str, *, url: str | None = None) -> CleanPage:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        soup = BeautifulSoup(strip_inert_markup(markup), "lxml")
+        soup = BeautifulSoup(strip_inert_markup(markup), "lxml", multi_valued_attributes=None)
     metadata = read_metadata(soup, page_url=url)
     root = soup.body or soup
     blocks = choose_article_blocks(collect_blocks(root, furniture_rule))
@@ -116,28 +116,6 @@ def clean_page(markup: str, *, url: str | None = None) -> CleanPage:
         published=metadata.published,
         author=metadata.author or byline,
     )
-
-
-_INERT_MARKUP = re.compile(
-    r"<(script|style|svg|noscript|template)\b[^>]*>.*?</\1\s*>|<!--.*?-->",
-    re.IGNORECASE | re.DOTALL,
-)
-
-
-def strip_inert_markup(markup: str) -> str:
-    """Remove scripts (but not JSON-LD), styles, inline SVG, templates and comments.
-
-    None of them is visible prose, and they are often half of a page's
-    bytes: cutting them before parsing roughly halves BeautifulSoup's work.
-    JSON-LD scripts stay, since metadata is read from them.
-    """
-    return _INERT_MARKUP.sub(_keep_json_ld, markup)
-
-
-def _keep_json_ld(match: re.Match[str]) -> str:
-    text = match.group(0)
-    opening = text[: text.find(">") + 1].lower() if match.group(1) else ""
-    return text if "ld+json" in opening else ""
 
 
 def _fallback_title(blocks: list[Block]) -> str:

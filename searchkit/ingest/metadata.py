@@ -37,7 +37,10 @@ _NAME_CONNECTORS = frozenset(
      "el", "y", "ibn", "ter", "du"}
 )  # fmt: skip
 
-_METADATA_TAGS = ["meta", "link", "script", "time", "title", "h1"]
+_METADATA_TAGS = ("meta", "link", "script", "time", "title", "h1")
+_BYLINE_KEYS = ("rel", "itemprop", "class")
+_MAX_BYLINE_CANDIDATES = 10
+_AUTHOR_ATTRIBUTE = re.compile(r"byline|author", re.IGNORECASE)
 _DATE_META_NAMES = (
     "article:published_time",
     "datepublished",
@@ -121,7 +124,7 @@ def read_metadata(soup: BeautifulSoup, *, page_url: str | None = None) -> PageMe
     author = (
         _author_from(linked.get("author"))
         or _first(*(clean_author(meta.get(name)) for name in _AUTHOR_META_NAMES))
-        or _byline_from_page(soup)
+        or _byline_from_page([tag for key in _BYLINE_KEYS for tag in tags[key]])
     )
     return PageMetadata(
         title=title,
@@ -133,12 +136,39 @@ def read_metadata(soup: BeautifulSoup, *, page_url: str | None = None) -> PageMe
 
 
 def _tags_by_name(soup: BeautifulSoup) -> dict[str, list[Tag]]:
-    """The metadata-bearing elements, gathered in one walk over the page."""
-    found: dict[str, list[Tag]] = {name: [] for name in _METADATA_TAGS}
-    for tag in soup.find_all(_METADATA_TAGS):
-        if isinstance(tag, Tag):
-            found[str(tag.name)].append(tag)
+    """The metadata-bearing elements, gathered in one walk over the page.
+
+    Besides the tags in ``_METADATA_TAGS`` it collects byline candidates
+    under the keys of ``_BYLINE_KEYS``: ``rel=author`` elements, then
+    ``itemprop=author`` ones, then elements whose class names a byline or
+    an author. An explicit stack, never ``find_all``: one visit per element.
+    """
+    found: dict[str, list[Tag]] = {name: [] for name in (*_METADATA_TAGS, *_BYLINE_KEYS)}
+    stack: list[Tag] = [soup]
+    while stack:
+        element = stack.pop()
+        bucket = found.get(element.name)
+        if bucket is not None:
+            bucket.append(element)
+        if element.attrs:
+            key = _author_key(element.attrs)
+            if key is not None and len(found[key]) < _MAX_BYLINE_CANDIDATES:
+                found[key].append(element)
+        stack.extend(child for child in reversed(element.contents) if isinstance(child, Tag))
     return found
+
+
+def _author_key(attributes: dict[str, Any]) -> str | None:
+    """Which ``_BYLINE_KEYS`` list an element with these attributes belongs to, if any."""
+    for key in _BYLINE_KEYS:
+        value = attributes.get(key)
+        if isinstance(value, list):
+            value = " ".join(str(part) for part in value)
+        if not isinstance(value, str) or not _AUTHOR_ATTRIBUTE.search(value):
+            continue
+        if key == "class" or "author" in value.lower().split():
+            return key
+    return None
 
 
 def clean_author(text: str | None) -> str | None:
@@ -276,7 +306,7 @@ def _meta_values(metas: list[Tag]) -> dict[str, str]:
 def _canonical_url(links: list[Tag]) -> str | None:
     for link in links:
         rel = link.get("rel")
-        rels = rel if isinstance(rel, list) else [str(rel)]
+        rels = rel if isinstance(rel, list) else str(rel).split()
         href = link.get("href")
         if "canonical" in (r.lower() for r in rels) and isinstance(href, str) and href.strip():
             return href.strip()
@@ -340,13 +370,8 @@ def _split_site_suffix(title: str | None, source: str | None) -> tuple[str | Non
     return title, site
 
 
-def _byline_from_page(soup: BeautifulSoup) -> str | None:
-    candidates = soup.find_all(True, attrs={"rel": "author"}, limit=5)
-    candidates += soup.find_all(True, attrs={"itemprop": "author"}, limit=5)
-    candidates += soup.find_all(class_=re.compile(r"byline|author", re.I), limit=10)
+def _byline_from_page(candidates: list[Tag]) -> str | None:
     for element in candidates:
-        if not isinstance(element, Tag):
-            continue
         name_holder = element.find(True, attrs={"itemprop": "name"})
         text = (name_holder or element).get_text(" ")
         author = clean_author(text)
