@@ -9,9 +9,9 @@ Public functions:
 
 Module map: ``scanning`` (find files), ``reader`` (file boundary), ``decoding``
 (bytes -> text), ``html`` / ``markup`` / ``blocks`` / ``furniture`` /
-``container`` / ``filtering`` (page cleaning), ``metadata`` and ``dates`` (page metadata), ``text`` (plain-text
-captures), ``records`` (JSON), ``identity`` (ids), ``rules`` (the cleaning
-rules as ordered data).
+``container`` / ``filtering`` (page cleaning), ``metadata`` and ``dates``
+(page metadata), ``text`` (plain-text captures), ``records`` (JSON),
+``identity`` (ids), ``rules`` (the cleaning rules as ordered data).
 """
 
 from __future__ import annotations
