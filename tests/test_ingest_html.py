@@ -10,7 +10,8 @@ from bs4 import BeautifulSoup
 from searchkit.errors import IngestError
 from searchkit.ingest import extract_html
 from searchkit.ingest.blocks import collect_blocks
-from searchkit.ingest.metadata import clean_author, read_metadata
+from searchkit.ingest.authors import clean_author
+from searchkit.ingest.metadata import read_metadata
 
 PARAGRAPHS = [
     "The council voted on Tuesday to open a ferry route between the two piers, officials said.",
@@ -177,7 +178,7 @@ def test_title_falls_back_to_heading_then_text() -> None:
     ("byline", "expected"),
     [
         ("By Jane Doe", "Jane Doe"),
-        ("By JANE DOE and John Roe | Updated May 1", "JANE DOE and John Roe"),
+        ("By JANE DOE and John Roe | Updated May 1", "Jane Doe, John Roe"),
         ("Written by: Ana de la Cruz", "Ana de la Cruz"),
         ("By", None),
         ("Staff", None),

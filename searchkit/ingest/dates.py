@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 _EARLIEST_YEAR = 1800
 _LATEST_YEAR = 2200
@@ -51,7 +52,13 @@ _MONTH_DAY_YEAR = re.compile(
     rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b", re.IGNORECASE
 )
 _DAY_MONTH_YEAR = re.compile(
-    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<year>\d{{4}})\b", re.IGNORECASE
+    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th|\.)?\s+{_MONTH},?\s+(?P<year>\d{{4}})\b",
+    re.IGNORECASE,
+)
+_URL_DATE = re.compile(
+    r"(?:^|/)(?P<year>(?:19|20)\d{2})([/-])(?P<month>0?[1-9]|1[0-2]|[a-z]{3,9})\2"
+    r"(?P<day>0?[1-9]|[12]\d|3[01])(?=[/_.-]|$)",
+    re.IGNORECASE,
 )
 _ISO_INSIDE_TEXT = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?")
 _DATELINE_WORDS = re.compile(
@@ -94,6 +101,24 @@ def find_date_in_text(text: str) -> datetime | None:
     match = _ISO_INSIDE_TEXT.search(text)
     parsed = _parse_iso(match.group(0)) if match else None
     return parsed if parsed is not None and _EARLIEST_YEAR <= parsed.year <= _LATEST_YEAR else None
+
+
+def date_from_url(url: str | None) -> datetime | None:
+    """The date a news URL's path spells out ("/2019/11/18/", "/2019/nov/18/", "/2019-11-18-")."""
+    if not url:
+        return None
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    match = _URL_DATE.search(path)
+    if not match:
+        return None
+    month_text = match["month"].lower()
+    month = int(month_text) if month_text.isdigit() else _MONTHS.get(month_text[:3])
+    if month is None:
+        return None
+    return _date_from_parts(match["year"], month, match["day"])
 
 
 def is_dateline(text: str) -> bool:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from searchkit.ingest.authors import clean_author, parse_authors
 from searchkit.ingest.blocks import Block
 from searchkit.ingest.dates import is_dateline
-from searchkit.ingest.metadata import clean_author
 from searchkit.ingest.normalize import comparison_key, ends_like_sentence, word_count
 from searchkit.ingest.rules import BYLINE_PREFIX, LINE_RULES, SECTION_END_RULES, first_match
 
@@ -69,11 +69,11 @@ def judge_blocks(blocks: list[Block], title: str) -> list[Verdict]:
     return verdicts
 
 
-def byline_of(verdicts: list[Verdict]) -> str | None:
-    """The author named by the first byline block dropped from the article, if any."""
+def byline_of(verdicts: list[Verdict], outlet: str | None = None) -> str | None:
+    """The authors named by the first byline block dropped from the article, if any."""
     for verdict in verdicts:
         if verdict.dropped == _BYLINE:
-            author = clean_author(verdict.block.text)
+            author = clean_author(verdict.block.text, outlet=outlet)
             if author:
                 return author
     return None
@@ -81,6 +81,19 @@ def byline_of(verdicts: list[Verdict]) -> str | None:
 
 _BYLINE = "byline"
 _SECTION_END = "section end"
+
+
+def _is_byline(text: str) -> bool:
+    """A "By ..." line; for the prefixes that are also common words elsewhere ("Por",
+    "Par", "Von"), only when what follows reads as names."""
+    prefix = BYLINE_PREFIX.match(text)
+    if prefix is None:
+        return False
+    word = prefix.group(0).split()[0].lower()
+    return word not in _AMBIGUOUS_PREFIXES or bool(parse_authors(text))
+
+
+_AMBIGUOUS_PREFIXES = frozenset({"von", "par", "por"})
 
 
 def _allowed_link_density(text: str) -> float:
@@ -109,7 +122,7 @@ def _drop_reason(block: Block, title_key: str) -> str | None:
     label = first_match(LINE_RULES, text)
     if label is not None:
         return label.reason
-    if words <= MAX_BYLINE_WORDS and BYLINE_PREFIX.match(text):
+    if words <= MAX_BYLINE_WORDS and _is_byline(text):
         return _BYLINE
     if is_dateline(text):
         return "dateline"

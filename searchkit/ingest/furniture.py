@@ -33,6 +33,11 @@ _INLINE = frozenset(
 )
 _LABEL_CACHE_SIZE = 4096
 _CAMEL_CASE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_ANY_ATTRIBUTE_RULE = re.compile(
+    "|".join(f"(?:{rule.pattern.pattern})" for rule in (*ATTRIBUTE_RULES, *WRAPPER_PRONE_RULES)),
+    re.IGNORECASE,
+)
+"""All class/id rules in one pattern: most class names match none, and one search says so."""
 
 
 def furniture_rule(element: Tag) -> Rule | None:
@@ -65,7 +70,8 @@ def furniture_rule(element: Tag) -> Rule | None:
             return by_role
     if name in _NEVER_MARKED or name in _INLINE:
         return None
-    if _ARTICLE_BODY.search(str(attributes.get("itemprop") or "")):
+    itemprop = attributes.get("itemprop")
+    if isinstance(itemprop, str) and _ARTICLE_BODY.search(itemprop):
         return None
     raw = _raw_labels(element)
     return _labels_rule(raw) if raw else None
@@ -106,6 +112,8 @@ def _normalise_labels(raw: str) -> str:
 @lru_cache(maxsize=_LABEL_CACHE_SIZE)
 def attribute_rule(labels: str) -> Rule | None:
     """The class/id rule matching normalised ``labels`` ("share-bar top")."""
+    if not _ANY_ATTRIBUTE_RULE.search(labels):
+        return None
     return first_match(ATTRIBUTE_RULES, labels) or first_match(WRAPPER_PRONE_RULES, labels)
 
 

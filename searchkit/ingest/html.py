@@ -24,6 +24,7 @@ from searchkit.ingest.container import choose_article_blocks
 from searchkit.ingest.decoding import NotTextError, decode_bytes, strip_control_characters
 from searchkit.ingest.filtering import byline_of, judge_blocks
 from searchkit.ingest.furniture import furniture_rule
+from searchkit.ingest.headline_area import byline_near_headline, dateline_near_headline
 from searchkit.ingest.identity import content_article_id, file_article_id, url_article_id
 from searchkit.ingest.markup import strip_inert_markup
 from searchkit.ingest.metadata import read_metadata
@@ -60,8 +61,11 @@ def extract_html(
     """
     where = path or url or "<html>"
     try:
-        text = decode_bytes(markup, markup=True) if isinstance(markup, bytes) else markup
-        page = clean_page(strip_control_characters(text), url=url)
+        if isinstance(markup, bytes):
+            text = decode_bytes(markup, markup=True)  # control characters already removed
+        else:
+            text = strip_control_characters(markup)
+        page = clean_page(text, url=url)
     except NotTextError as exc:
         raise IngestError(where, str(exc)) from None
     except RecursionError:
@@ -101,20 +105,23 @@ def clean_page(markup: str, *, url: str | None = None) -> CleanPage:
         soup = BeautifulSoup(strip_inert_markup(markup), "lxml", multi_valued_attributes=None)
     metadata = read_metadata(soup, page_url=url)
     root = soup.body or soup
-    blocks = choose_article_blocks(collect_blocks(root, furniture_rule))
+    page_blocks = collect_blocks(root, furniture_rule)
+    blocks = choose_article_blocks(page_blocks)
     title = metadata.title or _fallback_title(blocks)
     verdicts = judge_blocks(blocks, title)
     paragraphs = [verdict.block.text for verdict in verdicts if verdict.kept]
-    byline = byline_of(verdicts)
     if not title and paragraphs:
         title = paragraphs[0]
+    source = metadata.source
     return CleanPage(
         title=title[:MAX_TITLE_CHARS],
         body=join_paragraphs(paragraphs),
         url=metadata.url,
-        source=metadata.source,
-        published=metadata.published,
-        author=metadata.author or byline,
+        source=source,
+        published=metadata.published or dateline_near_headline(page_blocks),
+        author=metadata.author
+        or byline_of(verdicts, source)
+        or byline_near_headline(page_blocks, source),
     )
 
 

@@ -9,6 +9,7 @@ visible page (``<h1>``, ``<title>`` without its " | Site" suffix, the byline).
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -19,23 +20,17 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from searchkit.ingest.dates import parse_date
-from searchkit.ingest.normalize import collapse_whitespace
-from searchkit.ingest.rules import (
-    BYLINE_PREFIX,
-    NOT_AUTHOR_RULES,
-    TITLE_SUFFIX_SEPARATORS,
-    first_match,
-)
+from searchkit.ingest.authors import MAX_AUTHORS, clean_author, parse_authors
+from searchkit.ingest.dates import date_from_url, parse_date
+from searchkit.ingest.normalize import collapse_whitespace, comparison_key
+from searchkit.ingest.rules import TITLE_SUFFIX_SEPARATORS
 
 _ARTICLE_TYPES = re.compile(r"article|posting|report|newsarticle|webpage|creativework", re.I)
 _MAX_JSON_LD_NODES = 5000
-_MAX_AUTHOR_WORDS = 8
 _MAX_TITLE_SUFFIX_WORDS = 6
-_NAME_CONNECTORS = frozenset(
-    {"and", "de", "van", "von", "der", "den", "la", "le", "del", "da", "di", "dos", "bin", "al",
-     "el", "y", "ibn", "ter", "du"}
-)  # fmt: skip
+_HEADINGS_CHECKED = 3
+TITLE_AGREEMENT = 0.6
+"""Share of words an ``<h1>`` and a declared title must have in common to be the same title."""
 
 _METADATA_TAGS = ("meta", "link", "script", "time", "title", "h1")
 _BYLINE_KEYS = ("rel", "itemprop", "class")
@@ -73,7 +68,6 @@ _SOURCE_META_NAMES = (
     "application-name",
     "publisher",
     "dc.publisher",
-    "twitter:site",
 )
 
 
@@ -105,34 +99,32 @@ def read_metadata(soup: BeautifulSoup, *, page_url: str | None = None) -> PageMe
     )
     url = page_url or (declared_url if _is_web_address(declared_url) else None)
     source = _first(
-        _name_of(linked.get("publisher")),
-        *(meta.get(name) for name in _SOURCE_META_NAMES if not name.startswith("twitter")),
+        *(_outlet_name(meta.get(name)) for name in _SOURCE_META_NAMES[:1]),
+        _outlet_name(_name_of(linked.get("publisher"))),
+        *(_outlet_name(meta.get(name)) for name in _SOURCE_META_NAMES[1:]),
     )
-    title = (
-        _first(_as_text(linked.get("headline")))
-        or _first(_strip_site_suffix(meta.get("og:title"), source))
-        or _first(_strip_site_suffix(meta.get("twitter:title"), source))
-        or _first_heading(tags["h1"], min_words=2)
-        or _first(_strip_site_suffix(title_tag, source))
-        or _first_heading(tags["h1"], min_words=1)
-    )
+    declared_titles = [
+        _first(_as_text(linked.get("headline"))),
+        _first(_strip_site_suffix(meta.get("og:title"), source)),
+        _first(_strip_site_suffix(meta.get("twitter:title"), source)),
+        _first(_strip_site_suffix(title_tag, source)),
+    ]
+    title = _choose_title(_first_heading(tags["h1"]), declared_titles)
     published = _first_date(
         linked.get("datePublished"), *(meta.get(name) for name in _DATE_META_NAMES)
     ) or _first_date(
-        _time_element_date(tags["time"]), linked.get("dateCreated"), linked.get("dateModified")
+        _time_element_date(tags["time"]),
+        linked.get("dateCreated"),
+        date_from_url(url),
+        linked.get("dateModified"),
     )
+    source = source or _site_from_title(title_tag) or _domain_of(url)
     author = (
-        _author_from(linked.get("author"))
-        or _first(*(clean_author(meta.get(name)) for name in _AUTHOR_META_NAMES))
-        or _byline_from_page([tag for key in _BYLINE_KEYS for tag in tags[key]])
+        _author_from(linked.get("author"), source)
+        or _first(*(clean_author(meta.get(name), outlet=source) for name in _AUTHOR_META_NAMES))
+        or _byline_from_page([tag for key in _BYLINE_KEYS for tag in tags[key]], source)
     )
-    return PageMetadata(
-        title=title,
-        published=published,
-        author=author,
-        source=source or _site_from_title(title_tag) or _domain_of(url),
-        url=url,
-    )
+    return PageMetadata(title=title, published=published, author=author, source=source, url=url)
 
 
 def _tags_by_name(soup: BeautifulSoup) -> dict[str, list[Tag]]:
@@ -171,56 +163,47 @@ def _author_key(attributes: dict[str, Any]) -> str | None:
     return None
 
 
-def clean_author(text: str | None) -> str | None:
-    """Turn a byline into a name: "By Jane Doe, Reuters" -> "Jane Doe"; None if it is no name.
-
-    Rejects what bylines often hold instead of a person ("By", "Staff",
-    "3 Minute Read", links, dates) according to ``NOT_AUTHOR_RULES``.
-    """
-    if not text:
-        return None
-    name = collapse_whitespace(text)
-    name = BYLINE_PREFIX.sub("", name)
-    name = re.split(
-        r"\s+[|•·]\s+|\s*\n|\s+-\s+|\s+—\s+|,\s*(?:updated|published)\b",
-        name,
-        maxsplit=1,
-        flags=re.IGNORECASE,
-    )[0]
-    name = re.sub(
-        r",\s*(reuters|associated press|ap|afp|bloomberg|cnn|bbc)\s*$",
-        "",
-        name,
-        flags=re.IGNORECASE,
-    )
-    name = name.strip(" ,;:-—|·•")
-    if not name or len(name.split()) > _MAX_AUTHOR_WORDS or len(name) > 120:
-        return None
-    if first_match(NOT_AUTHOR_RULES, name) is not None or not _looks_like_names(name):
-        return None
-    return name
-
-
-def _looks_like_names(text: str) -> bool:
-    """Every word of a list of names is capitalised, or a connector ("and", "van", "de")."""
-    words = re.findall(r"[^\s,&]+", text)
-    return bool(words) and all(
-        word[:1].isupper() or word.lower() in _NAME_CONNECTORS for word in words
-    )
-
-
 def _first(*values: str | None) -> str | None:
+    """The first non-blank value, entity-decoded and with its whitespace collapsed."""
     for value in values:
         if value:
-            cleaned = collapse_whitespace(value)
+            cleaned = collapse_whitespace(html.unescape(value))
             if cleaned:
                 return cleaned
     return None
 
 
+def _outlet_name(value: str | None) -> str | None:
+    """A declared site name without its tagline ("Site | Tagline"), unless it is a social
+    handle or an address ("@site", "https://site.com")."""
+    if not value or value.strip().startswith("@") or "/" in value:
+        return None
+    return value.split(" | ")[0]
+
+
+def _choose_title(heading: str | None, declared: list[str | None]) -> str | None:
+    """The visible ``<h1>`` when it agrees with a declared title, else the first declared one.
+
+    Declared titles are often shortened or rewritten for search and social
+    sites; the ``<h1>`` is what readers see, but on some pages it is the site
+    logo. Agreement (most words shared) tells the two apart.
+    """
+    candidates = [title for title in declared if title]
+    if heading and any(_agree(heading, title) for title in candidates):
+        return heading
+    if candidates:
+        return candidates[0]
+    return heading
+
+
+def _agree(first: str, second: str) -> bool:
+    one, two = set(comparison_key(first).split()), set(comparison_key(second).split())
+    return bool(one and two) and len(one & two) >= TITLE_AGREEMENT * max(len(one), len(two))
+
+
 def _first_date(*values: object) -> datetime | None:
     for value in values:
-        parsed = parse_date(value)
+        parsed = value if isinstance(value, datetime) else parse_date(value)
         if parsed is not None:
             return parsed
     return None
@@ -246,11 +229,15 @@ def _name_of(value: object) -> str | None:
     return None
 
 
-def _author_from(value: object) -> str | None:
+def _author_from(value: object, outlet: str | None) -> str | None:
+    """JSON-LD ``author``: the people in it (organisations are publishers, not authors)."""
     items = value if isinstance(value, list) else [value]
-    names = [clean_author(_name_of(item)) for item in items[:10]]
-    kept = [name for name in names if name]
-    return ", ".join(dict.fromkeys(kept)) if kept else None
+    names: list[str] = []
+    for item in items[:MAX_AUTHORS]:
+        if isinstance(item, dict) and "organization" in str(item.get("@type", "")).lower():
+            continue
+        names.extend(parse_authors(_first(_name_of(item)), outlet=outlet))
+    return ", ".join(dict.fromkeys(names)) if names else None
 
 
 def _json_ld_article(scripts: list[Tag]) -> dict[str, Any]:
@@ -329,11 +316,12 @@ def _time_element_date(elements: list[Tag]) -> str | None:
     return None
 
 
-def _first_heading(headings: list[Tag], *, min_words: int) -> str | None:
-    if not headings:
-        return None
-    text = collapse_whitespace(headings[0].get_text(" "))
-    return text if len(text.split()) >= min_words else None
+def _first_heading(headings: list[Tag]) -> str | None:
+    for heading in headings[:_HEADINGS_CHECKED]:
+        text = collapse_whitespace(heading.get_text(" "))
+        if text:
+            return text
+    return None
 
 
 def _strip_site_suffix(title: str | None, source: str | None) -> str | None:
@@ -370,11 +358,11 @@ def _split_site_suffix(title: str | None, source: str | None) -> tuple[str | Non
     return title, site
 
 
-def _byline_from_page(candidates: list[Tag]) -> str | None:
+def _byline_from_page(candidates: list[Tag], outlet: str | None) -> str | None:
     for element in candidates:
         name_holder = element.find(True, attrs={"itemprop": "name"})
         text = (name_holder or element).get_text(" ")
-        author = clean_author(text)
+        author = clean_author(text, outlet=outlet)
         if author is not None:
             return author
     return None

@@ -324,19 +324,32 @@ SECTION_END_RULES: tuple[Rule, ...] = (
 
 NOT_AUTHOR_RULES: tuple[Rule, ...] = (
     rule(r"^(by|and|from|with|written by|posted by)$", "a byline prefix with no name"),
-    rule(r"^((the|\w+) )?staff( writer| reporter| report)?s?$", "a desk, not a person"),
+    rule(r"\bstaff( writer| reporter| report)?s?$", "a desk, not a person"),
     rule(r"\b(min|mins|minute|minutes)\s+read\b", "a reading-time label"),
     rule(
         r"^(admin|administrator|editor|editors|guest|anonymous|unknown|null|none)$",
         "a placeholder account",
     ),
-    rule(r"^https?://|www\.|@\w+\.\w+", "a link, not a name"),
+    rule(r"^https?://|www\.|@\w+\.\w+|^@", "a link or a handle, not a name"),
     rule(r"\d", "names carry no digits (usually a date or count leaked in)"),
     rule(r"^(updated|published|posted|share|follow|facebook|twitter|email)\b", "a UI label"),
+    rule(
+        r"\b(editor|editor-at-large|correspondent|reporter|writer|columnist|contributor|"
+        r"producer|analyst|critic|photographer|desk|bureau|news service|newsroom|team)s?\b",
+        "a job title or a desk, not a person",
+    ),
 )
 
+NEWS_AGENCIES = (
+    r"reuters|(the )?associated press|ap|afp|agence france-presse|bloomberg|cnn|bbc|pti|ians|"
+    r"ani|dpa|efe|ansa|xinhua|upi|press association|pa media"
+)
+"""Wire services that follow a byline ("Jane Doe, Reuters"): the outlet, not an author."""
+
 BYLINE_PREFIX = re.compile(
-    r"^\s*(?:written\s+by|reported\s+by|posted\s+by|by)\s*[:\-]?\s+", re.IGNORECASE
+    r"^\s*(?:(?:written|reported|posted|analysis|opinion|commentary|review|story|text|words|"
+    r"interview|reporting)\s+by|by|von|par|por)\s*[:\-]?\s+",
+    re.IGNORECASE,
 )
 """How a byline line starts ("By Jane Doe"); what follows is the author candidate."""
 

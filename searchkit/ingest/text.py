@@ -24,8 +24,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from searchkit.ingest.authors import clean_author
 from searchkit.ingest.dates import find_date_in_text, is_dateline
-from searchkit.ingest.metadata import clean_author
 from searchkit.ingest.normalize import (
     collapse_whitespace,
     comparison_key,
