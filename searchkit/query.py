@@ -186,16 +186,19 @@ def _unknown_fields(text: str) -> list[str]:
 
 
 def _map_children(node: wq.Query, fn: Callable[[wq.Query], wq.Query]) -> wq.Query:
+    # BinaryQuery (AndNot, AndMaybe...) is a CompoundQuery too, but matches with
+    # its ``a`` and ``b``, not ``subqueries``: it must be rebuilt through those.
+    if isinstance(node, wq.BinaryQuery):
+        rebuilt_binary = copy.copy(node)
+        rebuilt_binary.a, rebuilt_binary.b = fn(node.a), fn(node.b)
+        rebuilt_binary.subqueries = (rebuilt_binary.a, rebuilt_binary.b)
+        return rebuilt_binary
     if isinstance(node, wq.CompoundQuery):
         rebuilt = copy.copy(node)
         rebuilt.subqueries = [fn(child) for child in node.subqueries]
         return rebuilt
     if isinstance(node, wq.Not):
         return wq.Not(fn(node.query), boost=node.boost)
-    if isinstance(node, wq.BinaryQuery):
-        rebuilt_binary = copy.copy(node)
-        rebuilt_binary.a, rebuilt_binary.b = fn(node.a), fn(node.b)
-        return rebuilt_binary
     if isinstance(node, wq.WrappingQuery):
         rebuilt_wrapper = copy.copy(node)
         rebuilt_wrapper.child = fn(node.child)

@@ -13,6 +13,7 @@ import itertools
 import random
 import string
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -269,3 +270,31 @@ def test_an_endless_phrase_is_cut_with_a_warning(searcher: searchkit.Searcher) -
     results = searcher.search('"' + "the harbour ferry coxxxq " * 300 + '"', limit=50)
     assert any("phrase was cut" in warning for warning in results.warnings)
     assert searcher.search('"harbour ferry coxxxq"').total == FREQUENT_DOCS
+
+
+@pytest.mark.parametrize("operator", ["ANDMAYBE", "ANDNOT", "AND"])
+def test_patterns_under_binary_operators_are_capped(
+    searcher: searchkit.Searcher, operator: str
+) -> None:
+    """AndMaybe and AndNot keep their clauses apart from ``subqueries``; the cap must reach them.
+
+    The benchmark found `[aa TO zz] ANDMAYBE government` taking 37 s on the BBC
+    collection: the range under ANDMAYBE was expanded to every word, uncapped.
+    """
+    from searchkit.query import make_parser
+
+    def matched_leaves(node: Any) -> list[Any]:
+        """The leaves Whoosh will match: through ``a`` and ``b`` for binary queries."""
+        if hasattr(node, "a") and hasattr(node, "b"):
+            return matched_leaves(node.a) + matched_leaves(node.b)
+        children = getattr(node, "subqueries", None)
+        if children:
+            return [leaf for child in children for leaf in matched_leaves(child)]
+        return [node]
+
+    parser = make_parser(searcher._ix.schema)
+    parsed = parse_query(f"harbour {operator} co*", parser, None)
+    patterns = [node for node in matched_leaves(parsed.query) if "Prefix" in type(node).__name__]
+    assert patterns and all(type(node).__name__.startswith("_Capped") for node in patterns)
+    results = searcher.search(f"ferry {operator} co*", limit=5)
+    assert results.total >= 0
