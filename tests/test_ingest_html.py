@@ -9,8 +9,11 @@ from bs4 import BeautifulSoup
 
 from searchkit.errors import IngestError
 from searchkit.ingest import extract_html
-from searchkit.ingest.blocks import collect_blocks
 from searchkit.ingest.authors import clean_author
+from searchkit.ingest.blocks import collect_blocks
+from searchkit.ingest.filtering import byline_of, judge_blocks
+from searchkit.ingest.furniture import class_and_id, furniture_rule
+from searchkit.ingest.markup import strip_inert_markup
 from searchkit.ingest.metadata import read_metadata
 
 PARAGRAPHS = [
@@ -215,3 +218,144 @@ def test_collect_blocks_splits_on_blocks_and_breaks() -> None:
 def test_deeply_nested_page_does_not_recurse() -> None:
     page = "<html><body>" + "<div>" * 10_000 + PARAGRAPHS[0] + "</div>" * 10_000 + "</body></html>"
     assert extract_html(page).body == PARAGRAPHS[0]
+
+
+LONG = [
+    "The council voted on Tuesday to open a ferry route between the two piers, officials said, "
+    "after a year of public meetings, surveys and a trial run in the summer months.",
+    "Commuters, who lose an hour a day on the bridge, welcomed the plan at a packed meeting, "
+    "and the harbour master promised timetables before the first boats sail in June.",
+]
+STORY = "".join(f"<p>{text}</p>" for text in LONG)
+
+
+def test_comment_thread_longer_than_the_story_is_not_chosen() -> None:
+    comment = "<p>I agree, but who was in charge of the ferry plans, and why so late, honestly?</p>"
+    page = f"""<html><body><h1>Ferry route opens</h1><div class="story">{STORY}</div>
+    <div id="commentsContainer">{comment * 12}</div></body></html>"""
+    body = extract_html(page).body
+    assert body.startswith(LONG[0]) and "I agree" not in body
+
+
+def test_wrapper_with_a_furniture_class_keeps_the_story() -> None:
+    page = f"""<html><body><div class="page has-sidebar"><h1>Ferry route opens</h1>
+    <div class="content">{STORY}</div></div><div class="sidebar"><p>{LONG[1][::-1]}</p></div>
+    </body></html>"""
+    assert extract_html(page).body == "\n\n".join(LONG)
+
+
+def test_paywall_box_holding_most_of_the_story_is_kept() -> None:
+    page = f"""<html><body><div class="article-body"><p>{LONG[0]}</p>
+    <div class="paywall"><p>{LONG[1]}</p><p>{LONG[1].upper()}</p></div></div></body></html>"""
+    assert extract_html(page).body.count("\n\n") == 2
+
+
+def test_teasers_cut_short_do_not_win_over_a_short_story() -> None:
+    teaser = (
+        "<li><a href='/x'>Another story headline</a> A teaser paragraph about something else, "
+        "with commas, many commas, and more words that stop in the middle of a…</li>"
+    )
+    page = f"""<html><body><ul class="ticker">{teaser * 10}</ul>
+    <div class="main">{STORY}</div></body></html>"""
+    assert extract_html(page).body == "\n\n".join(LONG)
+
+
+def test_the_article_holding_the_headline_beats_teaser_articles() -> None:
+    teaser = f"<article class='post'><p>{LONG[1]} {LONG[0]}</p></article>"
+    page = f"""<html><body><article class="post main"><h1>Ferry route opens</h1>
+    <p>{LONG[0]}</p></article><section>{teaser * 4}</section></body></html>"""
+    assert extract_html(page).body == LONG[0]
+
+
+def test_captions_credits_and_gallery_counters_are_dropped() -> None:
+    page = f"""<html><body><div class="body"><p>{LONG[0]}</p>
+    <div><img src="a.jpg" alt="The north pier at dawn"><span>The north pier at dawn</span></div>
+    <span class="newsCaption">Boats at the pier (Image: Harbour Daily)</span>
+    <div>Image 2 of 5</div><p>{LONG[1]}</p>
+    <p>Reporting by Jane Doe; editing by John Roe</p>
+    <p>Follow the author on Twitter at @janedoe.</p></div></body></html>"""
+    assert extract_html(page).body == "\n\n".join(LONG)
+
+
+def test_printed_addresses_and_link_rich_sentences_are_text() -> None:
+    linked = (
+        "The <a href='/c'>council</a> and the <a href='/h'>harbour master</a> agreed with the "
+        "<a href='/u'>ferry workers union</a> on Tuesday."
+    )
+    page = f"""<html><body><div class="body">{STORY}<p>{linked}</p>
+    <p><a href="https://ferries.example/timetable">https://ferries.example/timetable</a></p>
+    <p><a href="/more">Read the timetable</a></p></div></body></html>"""
+    body = extract_html(page).body
+    assert "ferry workers union" in body and "https://ferries.example/timetable" in body
+    assert "Read the timetable" not in body
+
+
+def test_headline_h1_inside_the_container_is_dropped_even_when_reworded() -> None:
+    page = f"""<html><head><meta property="og:title" content="Ferry route is approved"></head>
+    <body><div class="body"><h1>Council opens ferry route</h1>{STORY}
+    <h2>What happens next</h2><p>{LONG[1][::-1]}</p></div></body></html>"""
+    body = extract_html(page).body
+    assert body.startswith(LONG[0]) and "What happens next" in body
+
+
+def test_menus_footers_and_controls_never_reach_the_parser() -> None:
+    page = f"""<html><body><nav><ul><li><a href="/">Home</a><nav>inner</nav></li></ul>
+    Menu text</nav><div class="body">{STORY}</div><footer><p>{LONG[1][::-1]}</p></footer>
+    <select><option>One</option></select></body></html>"""
+    assert extract_html(page).body == "\n\n".join(LONG)
+
+
+def test_judge_blocks_gives_a_reason_for_every_dropped_block() -> None:
+    soup = BeautifulSoup(
+        f"<div><h1>Ferry</h1><p>By Jane Doe</p>{STORY}<p>Advertisement</p>"
+        "<h3>Related stories</h3><p>Another story, with text that is long enough.</p></div>",
+        "lxml",
+    )
+    verdicts = judge_blocks(collect_blocks(soup.body or soup), "Ferry")
+    reasons = [verdict.dropped for verdict in verdicts]
+    assert reasons[0] == "repeats the headline"
+    assert reasons[1] == "byline"
+    assert reasons[2] is None and reasons[3] is None
+    assert reasons[4] == "ad label"
+    assert reasons[5] is not None and reasons[5].startswith("section end")
+    assert reasons[6] is not None and reasons[6].startswith("after a section end")
+    assert byline_of(verdicts) == "Jane Doe"
+
+
+def test_blocks_carry_their_furniture_marks() -> None:
+    soup = BeautifulSoup(
+        "<div class='share-bar'><p>Share</p></div><p>Text</p><span class='caption'>Pier</span>",
+        "lxml",
+    )
+    blocks = collect_blocks(soup.body or soup, furniture_rule)
+    assert [block.text for block in blocks] == ["Share", "Text", "Pier"]
+    assert blocks[0].marks and blocks[0].marks[0][1].reason == "share links and social buttons"
+    assert blocks[1].marks == ()
+    assert blocks[2].marks and "caption" in blocks[2].marks[0][1].reason
+
+
+JSON_LD = '<script type="application/ld+json">{}</script>'
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("<p>a</p><script>var x = '<p>b</p>';</script><p>c</p>", "<p>a</p><p>c</p>"),
+        (JSON_LD, JSON_LD),
+        ("<p>a</p><!-- <p>b</p> --><style>p {}</style>", "<p>a</p>"),
+        ("<nav><nav>x</nav>y</nav><p>a</p>", "<p>a</p>"),
+        ("<p>a</p><nav>never closed<p>b</p>", "<p>a</p><nav>never closed<p>b</p>"),
+        ("<navigation-bar>kept</navigation-bar>", "<navigation-bar>kept</navigation-bar>"),
+        ("<NAV class='x'>menu</NAV><footer>f</footer>", ""),
+    ],
+)  # fmt: skip
+def test_strip_inert_markup(markup: str, expected: str) -> None:
+    assert strip_inert_markup(markup) == expected
+
+
+def test_camel_case_class_names_split_into_tokens() -> None:
+    markup = "<div class='newsCaption'>x</div><div id='commentsContainer'>y</div>"
+    soup = BeautifulSoup(markup, "lxml")
+    caption, comments = soup.find_all("div")
+    assert class_and_id(caption) == "news-caption"
+    assert furniture_rule(caption) is not None and furniture_rule(comments) is not None

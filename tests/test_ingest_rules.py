@@ -110,3 +110,42 @@ def test_first_match_respects_order() -> None:
     first = Rule(re.compile("a", re.I), "first")
     second = Rule(re.compile("a", re.I), "second")
     assert first_match((first, second), "a") is first
+
+
+@pytest.mark.parametrize("labels", ["hidden-xs", "hidden-mobile", "field-label-hidden"])
+def test_responsive_and_label_hidden_classes_are_shown_text(labels: str) -> None:
+    assert attribute_rule(labels) is None
+
+
+@pytest.mark.parametrize(
+    ("labels", "table"),
+    [
+        ("has-sidebar", WRAPPER_PRONE_RULES),
+        ("paywall", WRAPPER_PRONE_RULES),
+        ("video-player", WRAPPER_PRONE_RULES),
+        ("comments-area", ATTRIBUTE_RULES),
+        ("related-posts", ATTRIBUTE_RULES),
+    ],
+)
+def test_wrapper_prone_tokens_live_in_their_own_table(labels: str, table: tuple[Rule, ...]) -> None:
+    assert attribute_rule(labels) in table
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Image 2 of 5",
+        "Reporting by Jane Doe; editing by John Roe",
+        "Jane Doe contributed to this report.",
+        "Follow Jane Doe on Twitter at @janedoe.",
+    ],
+)
+def test_line_rules_catch_credits(line: str) -> None:
+    assert first_match(LINE_RULES, line) is not None
+
+
+@pytest.mark.parametrize(
+    "name", ["Jerusalem Post Staff", "CNN Editor-at-large", "@handle", "3 min read"]
+)
+def test_not_author_rules(name: str) -> None:
+    assert first_match(NOT_AUTHOR_RULES, name) is not None
