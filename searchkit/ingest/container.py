@@ -24,6 +24,7 @@ from bs4 import Tag
 
 from searchkit.ingest.blocks import BLOCK_TAGS, Block
 from searchkit.ingest.furniture import is_attribute_rule, is_wrapper_prone
+from searchkit.ingest.normalize import ends_like_sentence
 
 MIN_PROSE_CHARS = 25
 MAX_PROSE_LINK_DENSITY = 0.5
@@ -31,6 +32,8 @@ SIBLING_SHARE = 0.2
 MIN_SIBLING_SCORE = 10.0
 MIN_ARTICLE_BODY_CHARS = 150
 MIN_STRICT_CHARS = 200
+MIN_LONE_PARAGRAPH_CHARS = 80
+MAX_LONE_PARAGRAPH_LINK_DENSITY = 0.25
 WRAPPER_PROSE_SHARE = 0.5
 PARAGRAPH_TAGS = frozenset(
     {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dd", "dt", "blockquote", "address",
@@ -68,7 +71,7 @@ def article_blocks(blocks: list[Block]) -> list[Block]:
         return blocks
     best = _best_candidate(scores, blocks)
     marked = _marked_container(best, blocks)
-    containers = [marked] if marked is not None else _with_siblings(best, scores)
+    containers = [marked] if marked is not None else _with_siblings(best, scores, blocks)
     members = _element_ids(containers)
     return [block for block in blocks if id(block.owner) in members]
 
@@ -257,19 +260,43 @@ def _article_body_elements(blocks: list[Block]) -> list[Tag]:
     return list(found.values())
 
 
-def _with_siblings(best: Tag, scores: dict[int, tuple[Tag, float]]) -> list[Tag]:
+def _with_siblings(
+    best: Tag, scores: dict[int, tuple[Tag, float]], blocks: list[Block]
+) -> list[Tag]:
+    """``best`` and the siblings that score well, or that hold one prose paragraph themselves.
+
+    The second kind is a lede set apart from the body ("<div class=summary>"
+    before "<div class=text>"): one block of sentence prose with few links.
+    """
     parent = best.parent
     if not isinstance(parent, Tag):
         return [best]
     best_score = scores[id(best)][1]
     threshold = max(MIN_SIBLING_SCORE, best_score * SIBLING_SHARE)
+    own_blocks: dict[int, list[Block]] = {}
+    for block in blocks:
+        if block.owner.parent is parent:
+            own_blocks.setdefault(id(block.owner), []).append(block)
     chosen: list[Tag] = []
     for sibling in parent.children:
         if not isinstance(sibling, Tag):
             continue
-        if sibling is best or scores.get(id(sibling), (sibling, 0.0))[1] >= threshold:
+        scores_well = scores.get(id(sibling), (sibling, 0.0))[1] >= threshold
+        if sibling is best or scores_well or _is_lone_paragraph(own_blocks.get(id(sibling), [])):
             chosen.append(sibling)
     return chosen
+
+
+def _is_lone_paragraph(blocks: list[Block]) -> bool:
+    if len(blocks) != 1:
+        return False
+    block = blocks[0]
+    return (
+        len(block.text) >= MIN_LONE_PARAGRAPH_CHARS
+        and block.link_density <= MAX_LONE_PARAGRAPH_LINK_DENSITY
+        and ends_like_sentence(block.text)
+        and not _TRUNCATED.search(block.text)
+    )
 
 
 def _text_size(element: Tag, blocks: list[Block]) -> int:

@@ -239,9 +239,13 @@ WRAPPER_PRONE_RULES: tuple[Rule, ...] = (
 element holding a minor share of the page's prose (see ``container.py``)."""
 
 LINE_RULES: tuple[Rule, ...] = (
-    rule(r"^(advertisement|advertising|sponsored( content)?|ad|paid content)$", "ad label"),
+    rule(r"^(advertisement|advertising|advert|sponsored( content)?|ad|paid content)$", "ad label"),
     rule(r"^(story continues below|article continues below)( advertisement)?\W*$", "ad label"),
     rule(r"^share( this)?( page| article| story| post| on \w+)?\s*:?$", "share bar label"),
+    rule(
+        r"^(like|liked|enjoy|enjoyed) this (story|article|post)\?.{0,60}$",
+        "share prompt",
+    ),
     rule(
         r"^(facebook|twitter|x|linkedin|whatsapp|reddit|pinterest|email|e-mail|print|copy "
         r"link|copy url)$",
@@ -264,6 +268,16 @@ LINE_RULES: tuple[Rule, ...] = (
     rule(r"^(©|\(c\)|copyright\b).{0,200}$", "copyright line"),
     rule(r"^all rights reserved\W*$", "copyright line"),
     rule(r"^(\d+\s*)?(min|mins|minute|minutes)\s+read$", "reading-time label"),
+    rule(
+        r"^(reading time|tempo de leitura|tiempo de lectura|temps de lecture|lesezeit)\W.{0,20}$",
+        "reading-time label",
+    ),
+    rule(
+        r"^(tell us what you think|have your say|to read the full (story|article)|"
+        r"(read|continue reading) the (full|rest of the) (story|article))\W*$",
+        "comment or paywall prompt",
+    ),
+    rule(r"^(don'?t miss|must read|editor'?s picks?)\W*$", "teaser label"),
     rule(r"^(listen to|hear) (this|the) (article|story)\b.{0,40}$", "audio player label"),
     rule(r"^(loading|please wait)\W*$", "loading placeholder"),
     rule(
@@ -288,7 +302,10 @@ LINE_RULES: tuple[Rule, ...] = (
     rule(r"^(tags|topics|filed under|categories)\s*:.{0,200}$", "tag list"),
     rule(r"^(previous|next) (article|story|post)\b.{0,120}$", "article pager"),
     rule(r"^back to top$", "page anchor"),
-    rule(r"^(trim|trimmed|expand|collapse|close|open|menu|search|home|more)$", "UI label"),
+    rule(
+        r"^(trim|trimmed|expand|collapse|close|open|menu|search|home|more|text size|font size)$",
+        "UI label",
+    ),
 )
 
 SECTION_END_RULES: tuple[Rule, ...] = (
