@@ -595,7 +595,7 @@ def vocabulary(index: Path, count: int) -> list[str]:
 
     ix = whoosh_index.open_dir(str(index))
     with ix.reader() as reader:
-        words = [text for text, _ in reader.most_frequent_terms("body", number=count)]
+        words = [text for _, text in reader.most_frequent_terms("body", number=count)]
     return [w.decode() if isinstance(w, bytes) else str(w) for w in words]
 
 
@@ -627,6 +627,7 @@ def queries_section(index: Path, count: int, rng: random.Random) -> Row:
     row = Row(f"queries: {count:,} hostile")
     words = vocabulary(index, 3000)
     capped = 0
+    slowest: list[tuple[float, str]] = []
     with searchkit.Searcher(index) as searcher:
         for query in hostile_queries(count, words, rng):
             row.trials += 1
@@ -646,8 +647,12 @@ def queries_section(index: Path, count: int, rng: random.Random) -> Row:
             except Exception as exc:
                 row.tracebacks += 1
                 row.problem(f"{query[:60]!r}: {type(exc).__name__}: {str(exc)[:100]}")
-            row.time(f"{query[:50]!r}... ({len(query):,} chars)", time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            row.time(f"{query[:50]!r}... ({len(query):,} chars)", seconds)
+            slowest = sorted([*slowest, (seconds, query)], reverse=True)[:5]
     print(f"  queries whose patterns were capped (warning shown): {capped}", flush=True)
+    for seconds, query in slowest:
+        print(f"  slow: {seconds:.2f} s {query[:160]!r}", flush=True)
     return row
 
 
