@@ -33,6 +33,7 @@ from searchkit.errors import (
 )
 from searchkit.models import Article, IndexReport, IngestFailure
 from searchkit.storage import (
+    TrackingFileStorage,
     create_index,
     has_index,
     new_metadata,
@@ -241,6 +242,7 @@ class Indexer:
                 writer.commit()
         except OSError as exc:
             self._writer = None
+            self._close_abandoned_files()
             raise IndexWriteError(
                 self.index_dir,
                 f"could not commit to {self.index_dir} ({exc}); the last committed index "
@@ -265,14 +267,25 @@ class Indexer:
 
     def cancel(self) -> None:
         """Discard every change since the last commit and release the lock."""
-        if self._writer is not None:
-            try:
-                self._writer.cancel()
-            finally:
-                self._writer = None
-                self._written.clear()
-                self._deleted.clear()
-                self._clear_lock_info()
+        writer, self._writer = self._writer, None
+        if writer is None:
+            return
+        try:
+            writer.cancel()
+        except OSError as exc:
+            # Cancelling flushes buffers; on a full disk that fails too, and the
+            # error that brought us here is the one worth reporting.
+            log.warning("could not discard pending changes cleanly: %s", exc)
+            self._close_abandoned_files()
+        finally:
+            self._written.clear()
+            self._deleted.clear()
+            self._clear_lock_info()
+
+    def _close_abandoned_files(self) -> None:
+        storage = getattr(self._ix, "storage", None)
+        if isinstance(storage, TrackingFileStorage):
+            storage.close_abandoned_files()
 
     def _clear_lock_info(self) -> None:
         with contextlib.suppress(OSError):

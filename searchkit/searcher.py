@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.reading import CorruptIndexError
 from whoosh.searching import Searcher as WhooshSearcher
 
 from searchkit.analysis import NewsAnalyzer
@@ -31,7 +32,13 @@ from searchkit.errors import (
     SearchkitError,
 )
 from searchkit.models import Article, Hit, IndexStats, SearchResults
-from searchkit.query import AliasRewriter, ParsedQuery, make_parser, parse_query
+from searchkit.query import (
+    AliasRewriter,
+    ParsedQuery,
+    expansion_warnings,
+    make_parser,
+    parse_query,
+)
 from searchkit.ranking import Ranker
 from searchkit.schema import TEXT_FIELDS, build_schema
 from searchkit.snippets import make_snippet
@@ -50,6 +57,13 @@ _DAMAGE = (
     pickle.UnpicklingError,
     KeyError,
     IndexError,
+    CorruptIndexError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    AssertionError,
+    OverflowError,
+    UnicodeDecodeError,
 )
 
 DateLike = date | datetime | str | None
@@ -169,6 +183,7 @@ class Searcher:
         except SearchkitError:
             raise
         except _DAMAGE as exc:
+            log.debug("reading the index failed; reporting it as damage", exc_info=True)
             raise IndexCorruptError(self.index_dir, f"{type(exc).__name__}: {exc}") from exc
 
     # -- public API -----------------------------------------------------------
@@ -250,21 +265,21 @@ class Searcher:
         facets: bool,
         warnings: list[str],
     ) -> SearchResults:
-        explain = (plain.query.__str__(), self._describe(parsed.query))
         if parsed.query is wq.NullQuery or filters is wq.NullQuery:
+            explain = (plain.query.__str__(), self._describe(parsed.query))
             return SearchResults(text, (), 0, page, limit, *explain, tuple(warnings), {})
+        scored = self._ranker.prepare(
+            parsed.query, parsed.text, searcher, filters, feedback=sort == "relevance"
+        )
+        explain = (plain.query.__str__(), self._describe(scored))
         options: dict[str, Any] = {"limit": page * limit, "terms": True, "filter": filters}
         if sort == "date":
             options["sortedby"] = "published"
             options["reverse"] = True
         if facets:
             options["groupedby"] = "source"
-        results = searcher.search(
-            self._ranker.prepare(
-                parsed.query, parsed.text, searcher, filters, feedback=sort == "relevance"
-            ),
-            **options,
-        )
+        results = searcher.search(scored, **options)
+        warnings.extend(expansion_warnings(parsed))
         total = len(results)
         window = results[(page - 1) * limit : page * limit]
         hits = tuple(

@@ -14,6 +14,7 @@ import os
 import tempfile
 import time
 import warnings
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,6 +24,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
+from whoosh.util import random_name
 
 from searchkit.errors import (
     IndexCorruptError,
@@ -189,6 +191,43 @@ class _FixedSchemaIndex(FileIndex):  # type: ignore[misc]
         return self._schema
 
 
+class TrackingFileStorage(FileStorage):  # type: ignore[misc]
+    """Whoosh's file storage, remembering the files it creates.
+
+    When a write fails part-way (a full disk), Whoosh's cleanup releases the
+    lock but leaves the new segment's files open, some of them only reachable
+    from its own stack frames; this storage can still close them.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self._created: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._scratch: weakref.WeakSet[TrackingFileStorage] = weakref.WeakSet()
+
+    def create_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        handle = super().create_file(name, *args, **kwargs)
+        self._created.add(handle)
+        return handle
+
+    def temp_storage(self, name: str | None = None) -> TrackingFileStorage:
+        """Scratch storage inside the index folder, tracked like this one."""
+        scratch = TrackingFileStorage(os.path.join(self.folder, name or f"{random_name()}.tmp"))
+        self._scratch.add(scratch)
+        return scratch.create()  # type: ignore[no-any-return]
+
+    def close_abandoned_files(self) -> None:
+        """Close every file this storage created that is still open (after a failed write)."""
+        for scratch in list(self._scratch):
+            scratch.close_abandoned_files()
+        for handle in list(self._created):
+            if getattr(handle, "is_closed", False):
+                continue
+            try:
+                handle.close()
+            except Exception:  # best effort: the write has already failed
+                log.debug("could not close an abandoned index file", exc_info=True)
+
+
 def open_index(
     index_dir: str | Path, groups: Sequence[AliasGroup], *, query_aliases: bool = True
 ) -> FileIndex:
@@ -211,7 +250,9 @@ def open_index(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             try:
-                ix = _FixedSchemaIndex(FileStorage(name), schema=schema, indexname=INDEX_NAME)
+                ix = _FixedSchemaIndex(
+                    TrackingFileStorage(name), schema=schema, indexname=INDEX_NAME
+                )
                 ix.doc_count_all()
             except whoosh_index.EmptyIndexError:
                 failure = "no table of contents found"

@@ -341,13 +341,6 @@ def test_full_disk_while_adding_documents_keeps_the_last_commit(
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Indexer.__exit__ cancels after the IndexWriteError from add(); Whoosh's cancel "
-        "flushes to the same full disk and its raw OSError replaces the IndexWriteError"
-    ),
-)
 def test_full_disk_while_adding_documents_raises_index_write_error(
     tmp_path: Path, full_disk: Any
 ) -> None:
@@ -380,14 +373,6 @@ def test_full_disk_while_writing_metadata(tmp_path: Path, monkeypatch: pytest.Mo
     assert check_index_usable(index) == 15
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Indexer.commit/add drop the Whoosh writer after an OSError without closing the "
-        "segment files Whoosh left open (Whoosh's error cleanup releases the lock only), so "
-        "they are closed by the garbage collector with a ResourceWarning"
-    ),
-)
 def test_a_failed_write_closes_its_files(tmp_path: Path, full_disk: Any) -> None:
     corpus = WorkingCorpus.create(tmp_path / "corpus", initial=10, spare=10, seed=31)
     index = tmp_path / "index"

@@ -185,10 +185,6 @@ def test_the_cap_is_recorded_for_a_warning(index: Path) -> None:
     assert f"only the {MAX_EXPANSIONS} most frequent" in warnings[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Searcher._run does not yet add query.expansion_warnings(parsed) to results.warnings",
-)
 def test_a_capped_prefix_is_reported_in_the_results(searcher: searchkit.Searcher) -> None:
     results = searcher.search("co*")
     assert any("most frequent were searched" in warning for warning in results.warnings)
