@@ -336,3 +336,22 @@ def test_deep_nesting_within_a_memory_limit(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() in ("Article", "IngestFailure")
+
+
+def test_a_page_with_too_many_tags_is_refused_before_parsing() -> None:
+    from searchkit.ingest.html import MAX_MARKUP_TAGS
+
+    cells = "<tr><td>a cell of a table that never closes" * (MAX_MARKUP_TAGS // 2 + 10)
+    with pytest.raises(searchkit.IngestError, match="tags, more than the 50,000"):
+        extract_html(f"<html><body><table>{cells}</body></html>")
+
+
+def test_a_large_page_within_the_tag_bound_is_still_read() -> None:
+    from searchkit.ingest.html import MAX_MARKUP_TAGS
+
+    paragraphs = "".join(
+        f"<p>Paragraph {n} of a very long report on harbour dredging.</p>"
+        for n in range(MAX_MARKUP_TAGS - 100)
+    )
+    article = extract_html(f"<html><body><article>{paragraphs}</article></body></html>")
+    assert "Paragraph 49899 of a very long report" in article.body
