@@ -7,11 +7,17 @@ index and reused by any caller.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
 SNIPPET_CHARS = 240
 _SPACE = re.compile(r"\s+")
+_DOUBLE_SPACE = re.compile(r"\s\s")
+# Every character str.isspace() accepts (checked by a test), mapped to a plain space.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_TO_SPACE = str.maketrans(dict.fromkeys(WHITESPACE, " "))
 
 Span = tuple[int, int]
 
@@ -59,34 +65,32 @@ def _snap_start(text: str, start: int) -> int:
 def collapse(text: str, start: int, end: int, spans: Sequence[Span]) -> tuple[str, list[Span]]:
     """Cut text[start:end] with runs of whitespace folded to one space, moving spans along.
 
-    Works run by run (regex and bisection), not character by character: it is
-    on the path of every hit.
+    It runs for every hit, so the usual case (no two whitespace characters in
+    a row) is a plain translation that moves no offsets; only a window with a
+    longer run takes the character-by-character walk.
     """
     window = text[start:end]
-    # For each run longer than one char: (first dropped offset, run end, chars dropped before it).
-    firsts: list[int] = []
-    runs: list[tuple[int, int]] = []
-    dropped = 0
-    for match in _SPACE.finditer(window):
-        run_start, run_end = match.span()
-        if run_end - run_start > 1:
-            firsts.append(run_start + 1)
-            runs.append((run_end, dropped))
-            dropped += run_end - run_start - 1
-
-    def moved_offset(offset: int) -> int:
-        index = bisect_right(firsts, offset) - 1
-        if index < 0:
-            return offset
-        run_end, before = runs[index]
-        return offset - before - (min(offset, run_end) - firsts[index])
-
-    moved = [
-        (moved_offset(a - start), moved_offset(b - start))
-        for a, b in spans
-        if start <= a and b <= end
-    ]
-    return _SPACE.sub(" ", window), moved
+    if _DOUBLE_SPACE.search(window) is None:
+        moved = [(a - start, b - start) for a, b in spans if start <= a and b <= end]
+        return window.translate(_TO_SPACE), moved
+    pieces: list[str] = []
+    offsets: list[int] = []  # output offset of each input char in the window
+    length = 0
+    previous_space = False
+    for char in window:
+        offsets.append(length)
+        if char.isspace():
+            if previous_space:
+                continue
+            char = " "
+            previous_space = True
+        else:
+            previous_space = False
+        pieces.append(char)
+        length += 1
+    offsets.append(length)
+    moved = [(offsets[a - start], offsets[b - start]) for a, b in spans if start <= a and b <= end]
+    return "".join(pieces), moved
 
 
 def make_snippet(
