@@ -10,7 +10,7 @@ from searchkit.analysis import NewsAnalyzer
 from searchkit.synonyms import AliasGroup
 
 # Bump when fields or analysis change in a way old indexes cannot serve.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # How much a title match outweighs a body match (BM25F field weight).
 TITLE_BOOST = 2.0

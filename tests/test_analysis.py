@@ -78,3 +78,24 @@ def test_analyzer_survives_pickling() -> None:
     clone = pickle.loads(pickle.dumps(ANALYZER))
     assert clone == ANALYZER
     assert [t.text for t in clone("Daesh", mode="query")] == ["=iskp"]
+
+
+def test_dotted_acronyms_become_one_term() -> None:
+    # Alone each letter is too short to index, so "U.N." used to vanish from queries.
+    assert query_terms("U.N. talks") == ["un", "talk"]
+    assert query_terms("u.s . aid") == ["us", "aid"]
+    assert [t for t, _ in index_terms("The U.S.A. team")] == ["usa", "team"]
+
+
+def test_acronym_char_range_covers_every_letter() -> None:
+    ((term, _, start, end),) = list(ANALYZER.terms("U.N."))
+    assert (term, "U.N."[start:end]) == ("un", "U.N")
+
+
+def test_lone_letters_still_vanish() -> None:
+    assert query_terms("vitamin D and U. N. Owen") == ["vitamin", "owen"]
+
+
+def test_function_words_are_stopwords_but_news_names_are_not() -> None:
+    assert query_terms("over some of the territories") == ["territori"]
+    assert {"who", "us", "it", "may", "will", "don"}.isdisjoint(STOPWORDS)
