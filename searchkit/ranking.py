@@ -7,6 +7,11 @@ all text fields together (BM25F proper): each field's term frequency is
 length-normalised, weighted and summed before BM25's saturation, so a word
 in both title and body is not counted as two independent words, and the idf
 is Lucene's, which lets very common words fade out.
+
+Free-text queries then get pseudo-relevance feedback (RM3): the words that
+dominate the first few results add a small share to the scores of the
+documents that match, which favours documents about the same subject as the
+best matches. Every default here was measured on benchmarks/relevance.py.
 """
 
 from __future__ import annotations
@@ -27,17 +32,19 @@ class RankingSettings:
 
     ``field_weights`` multiply a field's normalised term frequency (BM25F);
     ``field_b`` is each field's length normalisation (0 = none, 1 = full).
+    Pseudo-relevance feedback (RM3) takes the ``feedback_terms`` strongest
+    words of the first ``feedback_docs`` results and gives them
+    ``feedback_weight`` of the query's weight; 0 documents turns it off.
     """
 
-    k1: float = 1.2
+    k1: float = 1.5
     field_weights: dict[str, float] = field(default_factory=lambda: {"title": 2.0, "body": 1.0})
     field_b: dict[str, float] = field(default_factory=lambda: {"title": 0.75, "body": 0.75})
     default_b: float = 0.75
     count_repeats: bool = True
-    feedback_docs: int = 0
+    feedback_docs: int = 5
     feedback_terms: int = 10
-    feedback_weight: float = 0.5
-    feedback_expands: bool = False
+    feedback_weight: float = 0.15
 
     def weight_of(self, fieldname: str) -> float:
         """The BM25F weight of a field (1 for fields without one)."""
@@ -49,6 +56,10 @@ class RankingSettings:
 
 
 DEFAULT_SETTINGS = RankingSettings()
+
+# Feedback skips words found in more than this share of the documents ("said",
+# "would" in news): they say nothing about a subject.
+MAX_FEEDBACK_DOC_SHARE = 0.5
 
 
 def lucene_idf(doc_frequency: int, doc_count: int) -> float:
@@ -235,6 +246,9 @@ def _rewrite(node: wq.Query, settings: RankingSettings, repeats: dict[str, int])
     if type(node) is wq.Or:
         rebuilt_or = copy.copy(node)
         rebuilt_or.subqueries = _group_words(node, settings, repeats)
+        # Whoosh preloads small Ors into an array matcher whose scores go wrong
+        # under AndMaybe (measured: nDCG@10 halves); the union tree is exact.
+        rebuilt_or.matcher_type = wq.Or.DEFAULT_MATCHER
         return rebuilt_or
     if isinstance(node, wq.CompoundQuery):
         rebuilt = copy.copy(node)
@@ -273,7 +287,7 @@ class FeedbackWords(wq.Or):  # type: ignore[misc]
         return self
 
     def matcher(self, searcher: Any, context: SearchContext | None = None) -> Any:
-        inner = wq.Or(list(self.subqueries)).matcher(searcher, context)
+        inner = _union(list(self.subqueries)).matcher(searcher, context)
         return _SilentMatcher(inner) if inner.is_active() else matching.NullMatcher()
 
 
@@ -289,7 +303,7 @@ def _bag_of_words(node: wq.Query) -> list[FieldedWord] | None:
 def _relevance_model(
     searcher: Any, query: wq.Query, filters: wq.Query | None, settings: RankingSettings
 ) -> dict[str, float]:
-    """RM1: P(word | relevant) estimated from the first pass's top documents.
+    """RM1: P(word | relevant), estimated from the first pass's best documents.
 
     Each document's word distribution (term counts over its length) is
     weighted by its share of the first-pass scores.
@@ -308,8 +322,6 @@ def _relevance_model(
             for token in analyzer(stored.get(fieldname) or ""):
                 counts[token.text] = counts.get(token.text, 0) + 1
         length = sum(counts.values())
-        if not length:
-            continue
         share = score / total_score
         for word, count in counts.items():
             model[word] = model.get(word, 0.0) + share * count / length
@@ -323,12 +335,26 @@ def _with_feedback(
     filters: wq.Query | None,
     settings: RankingSettings,
 ) -> wq.Query:
-    """RM3: mix the query's own words with the relevance model's strongest words."""
+    """RM3: mix the query's own words with the relevance model's strongest words.
+
+    Query words keep ``1 - feedback_weight`` of the weight (shared as typed)
+    and gain their share of the model; new words only add to the scores of
+    documents that already match the query (AndMaybe), so feedback reorders
+    results and never adds any.
+    """
     model = _relevance_model(searcher, query, filters, settings)
-    top = sorted(model.items(), key=lambda item: (-item[1], item[0]))[: settings.feedback_terms]
+    ranked = sorted(model.items(), key=lambda item: (-item[1], item[0]))
+    fieldnames = [term.fieldname for term in words[0].subqueries]
+    parent = searcher.get_parent()
+    common = parent.doc_count_all() * MAX_FEEDBACK_DOC_SHARE
+    top: list[tuple[str, float]] = []
+    for word, p in ranked:
+        if len(top) == settings.feedback_terms or p <= 0:
+            break
+        if max(parent.doc_frequency(name, word) for name in fieldnames) <= common:
+            top.append((word, p))
     if not top:
         return query
-    fieldnames = [term.fieldname for term in words[0].subqueries]
     original_total = sum(word.boost for word in words)
     feedback_total = sum(p for _, p in top)
     alpha = settings.feedback_weight
@@ -346,13 +372,17 @@ def _with_feedback(
         return FieldedWord(terms, boost=weight * original_total, settings=settings)
 
     kept: list[wq.Query] = [fielded(text, weight) for text, weight in weights.items()]
-    extra: list[wq.Query] = [fielded(text, weight) for text, weight in added.items()]
-    base = wq.Or(kept) if len(kept) > 1 else kept[0]
-    if not extra:
+    base = _union(kept) if len(kept) > 1 else kept[0]
+    if not added:
         return base
-    if settings.feedback_expands:
-        return wq.Or(kept + extra)
-    return wq.AndMaybe(base, FeedbackWords(extra))
+    return wq.AndMaybe(base, FeedbackWords([fielded(t, w) for t, w in added.items()]))
+
+
+def _union(subqueries: list[wq.Query]) -> wq.Or:
+    """An Or matched as a tree of unions (see ``_rewrite``), never preloaded."""
+    union = wq.Or(subqueries)
+    union.matcher_type = wq.Or.DEFAULT_MATCHER
+    return union
 
 
 class Ranker:

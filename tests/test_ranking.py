@@ -1,0 +1,75 @@
+"""Ranking behaviour that the relevance benchmark relies on, on small real indexes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from searchkit import Article, Indexer, Searcher
+
+# A query about harbour dredging: the first three documents share its vocabulary
+# ("silt", "channel", "barge"), the fourth matches one query word only in passing,
+# the rest are about other things.
+DREDGING = [
+    Article("d1", "Harbour dredging", "Dredging the harbour channel moved silt by barge."),
+    Article("d2", "Channel works", "Barges carried silt out of the harbour channel at dawn."),
+    Article("d3", "Silt report", "The harbour authority said the silt in the channel grew."),
+    Article("d4", "Fishing fleet", "Trawlers left the harbour early; prices rose at market."),
+    Article("d5", "Council budget", "The council argued over the library and the pool."),
+    Article("d6", "Cup final", "The visitors scored twice in the second half to win the cup."),
+    Article("d7", "Rail strike", "Drivers walked out over pay; trains ran a reduced timetable."),
+    Article("d8", "Heatwave", "Temperatures passed forty degrees for a third day running."),
+]
+
+
+@pytest.fixture(scope="module")
+def dredging_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("dredging")
+    with Indexer(directory) as indexer:
+        for article in DREDGING:
+            indexer.add(article)
+    return directory
+
+
+def test_feedback_words_appear_in_the_explained_query(dredging_index: Path) -> None:
+    with Searcher(dredging_index) as searcher:
+        results = searcher.search("harbour dredging")
+    assert "feedback(" in results.expanded_query
+    assert "silt" in results.expanded_query.split("feedback(", 1)[1]
+
+
+def test_feedback_reorders_but_never_adds_results(dredging_index: Path) -> None:
+    with Searcher(dredging_index) as searcher:
+        matched = {hit.id for hit in searcher.search("harbour dredging")}
+        by_date = {hit.id for hit in searcher.search("harbour dredging", sort="date")}
+    # d5-d8 share no query word; feedback words ("silt", "channel") must not pull them in.
+    assert matched == by_date == {"d1", "d2", "d3", "d4"}
+
+
+def test_feedback_words_are_not_highlighted(dredging_index: Path) -> None:
+    with Searcher(dredging_index) as searcher:
+        results = searcher.search("dredging")
+    for hit in results:
+        assert all("silt" not in term for term in hit.matched_terms)
+
+
+def test_sorting_by_date_skips_feedback(dredging_index: Path) -> None:
+    with Searcher(dredging_index) as searcher:
+        results = searcher.search("harbour dredging", sort="date")
+    assert "feedback(" not in results.expanded_query
+
+
+def test_phrases_get_no_feedback(dredging_index: Path) -> None:
+    with Searcher(dredging_index) as searcher:
+        results = searcher.search('"harbour channel"')
+    assert "feedback(" not in results.expanded_query
+    assert {hit.id for hit in results} == {"d1", "d2"}
+
+
+def test_a_word_typed_twice_weighs_more(dredging_index: Path) -> None:
+    with Searcher(dredging_index) as searcher:
+        once = searcher.search("fishing council", sort="date")
+        twice = searcher.search("council council fishing", sort="date")
+    assert "council^2" in twice.expanded_query
+    assert "council^2" not in once.expanded_query
