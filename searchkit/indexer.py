@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import signal
 import threading
@@ -84,8 +85,14 @@ def worker_count() -> int:
 
     One per core this process may run on, up to MAX_WORKERS. Worker processes
     are forked, so none are used when other threads are running (forking a
-    threaded process can deadlock the child).
+    threaded process can deadlock the child) or where the default start
+    method is not fork (macOS, Windows, Python 3.14+): a spawned worker would
+    have to re-import everything and receive the index's storage by pickling.
     """
+    # Not get_context(): asking it fixes the start method for the whole program.
+    method = multiprocessing.get_start_method(allow_none=True)
+    if (method or multiprocessing.get_all_start_methods()[0]) != "fork":
+        return 1
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -624,8 +631,6 @@ def _extraction_pool(files: Sequence[Path]) -> Any:
     pages = sum(1 for path in files if path.suffix.lower() in _HTML_SUFFIXES)
     if workers < 2 or pages < POOL_MIN_PAGES or pages * 2 < len(files):
         return None
-    import multiprocessing
-
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork on this platform: a spawned worker would re-import everything

@@ -19,6 +19,7 @@ import searchkit.indexer as indexer_module
 from searchkit import Article, Indexer, IndexWriteError, Searcher, build_index
 
 MANY = indexer_module.WORKER_BATCH * 3 + 7  # several batches for each of two workers
+REAL_WORKER_COUNT = indexer_module.worker_count
 
 
 @pytest.fixture(autouse=True)
@@ -158,3 +159,11 @@ def test_build_index_extracts_many_pages_in_a_pool_in_file_order(
     assert multiprocessing.active_children() == []
     again = build_index([corpus], tmp_path / "index")
     assert (again.added, again.unchanged, again.failed) == (0, count, 1)
+
+
+def test_no_workers_unless_processes_are_forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: "spawn")
+    assert REAL_WORKER_COUNT() == 1
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: "fork")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert REAL_WORKER_COUNT() == 3
