@@ -333,17 +333,19 @@ class Searcher:
         scored = self._ranker.prepare(
             parsed.query, parsed.text, searcher, filters, feedback=sort == "relevance"
         )
-        explain = (plain.query.__str__(), self._describe(scored))
+        explain = (plain.query.__str__(), self._describe(scored.query))
         options: dict[str, Any] = {"limit": page * limit, "filter": filters}
         if sort == "date":
             options["sortedby"] = "published"
             options["reverse"] = True
-        if facets:
-            options["groupedby"] = "source"
-        results = searcher.search(scored, **options)
+        ranked = list(searcher.search(scored.query, **options))
+        if scored.reranked and page * limit > scored.reranked:
+            # Past the documents feedback re-scored, the first pass's order goes on.
+            beyond = searcher.search(scored.base, **options)
+            ranked.extend(list(beyond)[scored.reranked :])
         warnings.extend(expansion_warnings(parsed))
         total = count_matches(searcher, parsed.query, filters)
-        window = results[(page - 1) * limit : page * limit]
+        window = ranked[(page - 1) * limit : page * limit]
         wanted = highlight_terms(parsed.query, searcher.reader())
         hits = tuple(
             self._hit(hit, rank, wanted)
@@ -351,7 +353,11 @@ class Searcher:
         )
         counts: dict[str, int] = {}
         if facets:
-            counts = {str(k): len(v) for k, v in results.groups("source").items() if k}
+            # Over every match: the ranked query may cover only the best of them.
+            grouped = searcher.search(
+                parsed.query, filter=filters, groupedby="source", scored=False, limit=None
+            )
+            counts = {str(k): len(v) for k, v in grouped.groups("source").items() if k}
         return SearchResults(text, hits, total, page, limit, *explain, tuple(warnings), counts)
 
     def _describe(self, node: wq.Query) -> str:

@@ -73,3 +73,23 @@ def test_a_word_typed_twice_weighs_more(dredging_index: Path) -> None:
         twice = searcher.search("council council fishing", sort="date")
     assert "council^2" in twice.expanded_query
     assert "council^2" not in once.expanded_query
+
+
+def test_pages_continue_past_the_reranked_documents(
+    dredging_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import searchkit.ranking
+
+    # Feedback re-scores only the first pass's best documents; make that two here.
+    monkeypatch.setattr(searchkit.ranking, "RERANK_DEPTH", 2)
+    with Searcher(dredging_index) as searcher:
+        whole = [hit.id for hit in searcher.search("harbour silt", limit=10)]
+        pages = [
+            hit.id
+            for page in (1, 2, 3, 4)
+            for hit in searcher.search("harbour silt", limit=1, page=page)
+        ]
+        explained = searcher.search("harbour silt").expanded_query
+    assert "rerank(first 2)" in explained
+    assert len(whole) == 4 == len(set(whole))
+    assert pages == whole
