@@ -117,6 +117,16 @@ def test_build_index_of_many_files_uses_workers_and_finds_everything(tmp_path: P
     assert len(found(tmp_path / "index", "harbour")) == MANY
     again = build_index([corpus], tmp_path / "index")
     assert (again.added, again.unchanged) == (0, MANY)
+    for n in range(5):
+        (corpus / f"story-{n:04d}.txt").unlink()
+    for n in range(5, MANY):  # enough changed files to fork workers, beside deletions
+        (corpus / f"story-{n:04d}.txt").write_text(
+            f"Story {n}\n\nferry crane strike number{n}\n", encoding="utf-8"
+        )
+    changed = build_index([corpus], tmp_path / "index")
+    assert (changed.added, changed.updated, changed.removed) == (0, MANY - 5, 5)
+    assert found(tmp_path / "index", "harbour") == []
+    assert len(found(tmp_path / "index", "ferry")) == MANY - 5
 
 
 def _page(n: int) -> str:
