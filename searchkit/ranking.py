@@ -163,13 +163,30 @@ class _SaturatingMatcher(matching.WrappingMatcher):  # type: ignore[misc]
     def block_quality(self) -> float:
         return self._apply(self.child.block_quality())
 
-    def skip_to_quality(self, minquality: float) -> int:
+    def _tf_needed(self, minquality: float) -> float:
+        """The summed normalised tf a document needs to score above ``minquality``.
+
+        The child matcher works in tf units, not score units: every quality
+        handed down to it must be translated, or Whoosh prunes documents that
+        would have made the top results.
+        """
         ceiling = self.boost * self._idf * (self._k1 + 1.0)
         if minquality >= ceiling:
-            # No block can reach this score: run the child out of blocks.
-            return int(self.child.skip_to_quality(math.inf))
+            return math.inf
         share = minquality / ceiling  # = tf / (tf + k1), solved for tf
-        return int(self.child.skip_to_quality(self._k1 * share / (1.0 - share)))
+        return float(self._k1 * share / (1.0 - share))
+
+    def replace(self, minquality: float = 0) -> Any:
+        if not self.is_active():
+            return matching.NullMatcher()
+        needed = self._tf_needed(minquality) if minquality else 0
+        if needed == math.inf:
+            return matching.NullMatcher()
+        child = self.child.replace(needed)
+        return self._replacement(child) if child.is_active() else matching.NullMatcher()
+
+    def skip_to_quality(self, minquality: float) -> int:
+        return int(self.child.skip_to_quality(self._tf_needed(minquality)))
 
 
 class FieldedWord(wq.Or):  # type: ignore[misc]
@@ -316,6 +333,10 @@ class _ZeroScoreListMatcher(matching.ListMatcher):  # type: ignore[misc]
 
     def max_quality(self) -> float:
         return 0.0
+
+    def replace(self, minquality: float = 0) -> Any:
+        # It adds nothing to scores, so no score threshold can rule it out.
+        return self if self.is_active() else matching.NullMatcher()
 
     def term_matchers(self) -> Any:
         return iter(())
