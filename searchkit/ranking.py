@@ -382,13 +382,12 @@ def _relevance_model(searcher: Any, first: list[tuple[int, float]]) -> dict[str,
     Each document's word distribution (term counts over its length) is
     weighted by its share of the first-pass scores.
     """
-    scored = first
-    total_score = sum(score for _, score in scored)
+    total_score = sum(score for _, score in first)
     model: dict[str, float] = {}
     if total_score <= 0:
         return model
     analyzer = searcher.schema["body"].analyzer
-    for docnum, score in scored:
+    for docnum, score in first:
         stored = searcher.stored_fields(docnum)
         counts: dict[str, int] = {}
         for fieldname in ("title", "body"):
