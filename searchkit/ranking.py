@@ -66,6 +66,11 @@ MAX_FEEDBACK_DOC_SHARE = 0.5
 # query time on CACM; 20 documents cost about a tenth more than no feedback.
 RERANK_DEPTH = 20
 
+# Whoosh's top-k pruning re-plans the whole matcher tree every ten documents,
+# at a cost that grows with the number of words; past this many words scoring
+# every match is faster (benchmarks/README.md, "What we tried").
+PRUNE_UP_TO_WORDS = 6
+
 
 def lucene_idf(doc_frequency: int, doc_count: int) -> float:
     """Lucene's BM25 idf: always positive, and close to 0 for words in most documents."""
@@ -313,6 +318,38 @@ class FeedbackWords(wq.Or):  # type: ignore[misc]
         return _SilentMatcher(inner) if inner.is_active() else matching.NullMatcher()
 
 
+class _UnprunedMatcher(matching.WrappingMatcher):  # type: ignore[misc]
+    """Scores every match: never swapped for a pruned copy, never skips blocks."""
+
+    def _replacement(self, newchild: Any) -> _UnprunedMatcher:
+        return _UnprunedMatcher(newchild, boost=self.boost)
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def replace(self, minquality: float = 0) -> Any:
+        return self if self.is_active() else matching.NullMatcher()
+
+
+class Unpruned(wq.WrappingQuery):  # type: ignore[misc]
+    """A query whose matches are all scored (see PRUNE_UP_TO_WORDS); same matches, same scores."""
+
+    def __str__(self) -> str:
+        return str(self.child)
+
+    def matcher(self, searcher: Any, context: SearchContext | None = None) -> Any:
+        inner = self.child.matcher(searcher, context)
+        return _UnprunedMatcher(inner) if inner.is_active() else matching.NullMatcher()
+
+
+def _word_count(node: wq.Query) -> int:
+    if isinstance(node, FieldedWord):
+        return 1
+    if isinstance(node, wq.Term):
+        return 1
+    return sum(_word_count(child) for child in node.children())
+
+
 def _bag_of_words(node: wq.Query) -> list[FieldedWord] | None:
     """The query's words if it is plain free text (no phrase, operator or field), else None."""
     if isinstance(node, FieldedWord):
@@ -507,6 +544,8 @@ class Ranker:
                 repeats[token.text] = repeats.get(token.text, 0) + 1
         scored = _rewrite(query, self.settings, repeats)
         words = _bag_of_words(scored)
+        if _word_count(scored) > PRUNE_UP_TO_WORDS:
+            scored = Unpruned(scored)
         if not feedback or words is None or self.settings.feedback_docs < 1:
             return ScoredQuery(scored, scored)
         return _with_feedback(words, searcher, scored, filters, self.settings)

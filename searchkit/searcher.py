@@ -15,6 +15,7 @@ import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from types import TracebackType
 from typing import Any
@@ -33,9 +34,11 @@ from searchkit.errors import (
 )
 from searchkit.models import Article, Hit, IndexStats, SearchResults
 from searchkit.query import (
+    SEARCH_FIELDS,
     AliasRewriter,
     ParsedQuery,
     expansion_warnings,
+    keep_rarest_words,
     make_parser,
     parse_query,
 )
@@ -330,6 +333,14 @@ class Searcher:
         if parsed.query is wq.NullQuery or filters is wq.NullQuery:
             explain = (plain.query.__str__(), self._describe(parsed.query))
             return SearchResults(text, (), 0, page, limit, *explain, tuple(warnings), {})
+        reader = searcher.reader()
+        kept, cut_warning = keep_rarest_words(
+            parsed.query,
+            lambda word: max(reader.doc_frequency(name, word) for name in SEARCH_FIELDS),
+        )
+        if cut_warning:
+            parsed = replace(parsed, query=kept)
+            warnings.append(cut_warning)
         scored = self._ranker.prepare(
             parsed.query, parsed.text, searcher, filters, feedback=sort == "relevance"
         )
@@ -346,7 +357,7 @@ class Searcher:
         warnings.extend(expansion_warnings(parsed))
         total = count_matches(searcher, parsed.query, filters)
         window = ranked[(page - 1) * limit : page * limit]
-        wanted = highlight_terms(parsed.query, searcher.reader())
+        wanted = highlight_terms(parsed.query, reader)
         hits = tuple(
             self._hit(hit, rank, wanted)
             for rank, hit in enumerate(window, start=(page - 1) * limit + 1)

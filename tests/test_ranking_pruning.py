@@ -71,3 +71,15 @@ def test_pruning_never_drops_a_top_document(big_index: Path, exhaustive: Any) ->
             exhaustive["on"] = True
             scored = [(hit.id, hit.score) for hit in searcher.search(query, limit=10)]
             assert pruned == scored, query
+
+
+def test_long_queries_score_every_match_the_same_way(big_index: Path, exhaustive: Any) -> None:
+    rng = random.Random(12)
+    queries = [" ".join(rng.sample(WORDS[10:1500], rng.randint(7, 40))) for _ in range(20)]
+    with Searcher(big_index) as searcher:
+        for query in queries:
+            exhaustive["on"] = False
+            default = [(hit.id, hit.score) for hit in searcher.search(query, limit=10)]
+            exhaustive["on"] = True
+            scored = [(hit.id, hit.score) for hit in searcher.search(query, limit=10)]
+            assert default == scored, query

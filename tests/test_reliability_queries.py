@@ -24,6 +24,7 @@ from searchkit.query import (
     MAX_EXPANSIONS,
     MAX_QUERY_CHARS,
     MAX_QUERY_EXPANSIONS,
+    MAX_QUERY_WORDS,
     expansion_warnings,
     make_parser,
     parse_query,
@@ -294,3 +295,30 @@ def test_patterns_under_binary_operators_are_capped(
     assert patterns and all(type(node).__name__.startswith("_Capped") for node in patterns)
     results = searcher.search(f"ferry {operator} co*", limit=5)
     assert results.total >= 0
+
+
+def test_a_long_query_searches_its_rarest_words(searcher: searchkit.Searcher) -> None:
+    rare = pattern_words(MAX_QUERY_WORDS + 6)
+    absent = [f"zz{letter}qq" for letter in "bdfgh"]
+    results = searcher.search(" ".join(["harbour", "ferry", *absent, *rare]), limit=1000)
+    kept = set(sorted(rare)[:MAX_QUERY_WORDS])
+    assert {hit.id for hit in results} == {
+        f"pattern-{number:04d}" for number, word in enumerate(rare) if word in kept
+    }
+    assert results.total == MAX_QUERY_WORDS
+    expected = f"{len(rare) + 7:,} different words; only the {MAX_QUERY_WORDS} rarest"
+    assert any(expected in warning for warning in results.warnings)
+
+
+def test_a_query_at_the_word_cap_is_searched_whole(searcher: searchkit.Searcher) -> None:
+    words = pattern_words(MAX_QUERY_WORDS)
+    results = searcher.search(" ".join(words), limit=1000)
+    assert results.total == MAX_QUERY_WORDS
+    assert not any("rarest" in warning for warning in results.warnings)
+
+
+def test_cutting_words_keeps_the_structure_of_an_and(searcher: searchkit.Searcher) -> None:
+    rare = " ".join(pattern_words(MAX_QUERY_WORDS + 6))
+    results = searcher.search(f"(harbour ferry) AND ({rare})", limit=1000)
+    assert results.total == MAX_QUERY_WORDS
+    assert all(hit.id.startswith("pattern-") for hit in results)
