@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from itertools import pairwise
 from typing import Any
 
 import Stemmer
@@ -61,7 +60,9 @@ def is_indexable(lowered: str) -> bool:
     return lowered not in STOPWORDS and (len(lowered) > 1 or lowered.isdigit())
 
 
-def _acronym_length(value: str, matches: Sequence[re.Match[str]], start: int) -> int:
+def _acronym_length(
+    value: str, matches: Sequence[re.Match[str]], words: Sequence[str], start: int
+) -> int:
     """How many one-letter words from ``start`` form a dotted acronym ("U.N.", "U.S.").
 
     Alone each letter is too short to be a term, so "U.N." would vanish from
@@ -69,9 +70,9 @@ def _acronym_length(value: str, matches: Sequence[re.Match[str]], start: int) ->
     """
     end = start
     while (
-        end < len(matches)
-        and len(matches[end].group(0)) == 1
-        and matches[end].group(0).isalpha()
+        end < len(words)
+        and len(words[end]) == 1
+        and words[end].isalpha()
         and (end == start or value[matches[end - 1].end() : matches[end].start()] == ".")
     ):
         end += 1
@@ -95,20 +96,22 @@ class AliasMatcher:
         return bool(self._by_first)
 
     def match(
-        self, words: Sequence[str], separators: Sequence[str], start: int
+        self, words: Sequence[str], separator: Callable[[int], str], start: int
     ) -> tuple[int, str] | None:
-        """Return (number of words, group token) for the longest variant at ``start``."""
+        """Return (number of words, group token) for the longest variant at ``start``.
+
+        ``separator(j)`` is the kind of separator before word ``j``; it is only
+        asked for when the words already match, which is rare.
+        """
         candidates = self._by_first.get(words[start])
         if not candidates:
             return None
         for variant_words, variant_seps, token in candidates:
             end = start + len(variant_words)
-            if end > len(words):
+            if end > len(words) or tuple(words[start:end]) != variant_words:
                 continue
-            if (
-                tuple(words[start:end]) == variant_words
-                and tuple(separators[start + 1 : end]) == variant_seps
-            ):
+            following = range(start + 1, end)
+            if all(separator(j) == k for j, k in zip(following, variant_seps, strict=True)):
                 return len(variant_words), token
         return None
 
@@ -187,18 +190,17 @@ class NewsAnalyzer(Composable):  # type: ignore[misc]
             return
         words = [m.group(0).lower() for m in matches]
         matcher = self._matcher if aliases else None
-        separators: list[str] = []
-        if matcher:
-            separators = [""] + [
-                separator_kind(value[a.end() : b.start()]) for a, b in pairwise(matches)
-            ]
+
+        def separator(j: int) -> str:
+            return separator_kind(value[matches[j - 1].end() : matches[j].start()])
+
         position = -1
         i = 0
         count = len(words)
         while i < count:
-            span = matcher.match(words, separators, i) if matcher else None
+            span = matcher.match(words, separator, i) if matcher else None
             if span is None:
-                length = _acronym_length(value, matches, i)
+                length = _acronym_length(value, matches, words, i)
                 if length > 1:
                     position += 1
                     acronym = "".join(words[i : i + length])

@@ -3,7 +3,9 @@
 Free text is OR-ed, so a query never returns nothing because one word is
 absent; BM25's idf already ranks documents matching more of the words first.
 The work one query may cause is bounded: its length, its phrases, its
-patterns' expansions and the number of optional words it searches. Multi-word alias variants are quoted before parsing so the parser keeps
+patterns' expansions and the number of optional words it searches.
+
+Multi-word alias variants are quoted before parsing so the parser keeps
 them together; groups known only at query time (a `--synonyms` file the
 index was not built with) become an OR of phrases.
 """
