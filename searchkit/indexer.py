@@ -28,6 +28,7 @@ from whoosh import writing
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import IndexingError
 
 from searchkit.column_scan import live_column_values
 from searchkit.errors import (
@@ -35,9 +36,11 @@ from searchkit.errors import (
     IndexIncompatibleError,
     IndexLockedError,
     IndexWriteError,
+    SearchkitError,
 )
 from searchkit.models import Article, IndexReport, IngestFailure
 from searchkit.storage import (
+    READ_DAMAGE,
     TrackingFileStorage,
     create_index,
     has_index,
@@ -318,6 +321,22 @@ class Indexer:
         except OSError:
             log.debug("could not record the writer's pid", exc_info=True)
 
+    @contextlib.contextmanager
+    def _reading_existing(self) -> Iterator[None]:
+        """Report damage met while the writer reads the committed index as IndexCorruptError.
+
+        Replacing, deleting and merging all read old segments; their bytes can
+        be wrong in as many ways as a searcher meets (and Whoosh's writer says
+        IndexingError when a damaged posting names a document that is not there).
+        """
+        try:
+            yield
+        except (SearchkitError, OSError):
+            raise  # an OSError here is a failed write (a full disk), reported by the caller
+        except (*READ_DAMAGE, IndexingError) as exc:
+            log.debug("the index could not be read while writing", exc_info=True)
+            raise IndexCorruptError(self.index_dir, f"{type(exc).__name__}: {exc}") from exc
+
     # -- reading the current state ------------------------------------------
 
     def existing_documents(self) -> dict[str, tuple[str, str, str]]:
@@ -326,7 +345,7 @@ class Indexer:
         Read from column storage, so it costs no stored-field loading.
         """
         writer = self._ensure_writer()
-        with writer.reader() as reader:
+        with self._reading_existing(), writer.reader() as reader:
             return {
                 doc_id: (path, file_hash, content_hash)
                 for doc_id, path, file_hash, content_hash in live_column_values(
@@ -348,10 +367,11 @@ class Indexer:
         writer = self._ensure_writer()
         doc = article_fields(article, file_hash)
         try:
-            if self.clearing:
-                writer.add_document(**doc)
-            else:
-                writer.update_document(**doc)
+            with self._reading_existing():
+                if self.clearing:
+                    writer.add_document(**doc)
+                else:
+                    writer.update_document(**doc)
         except OSError as exc:
             raise IndexWriteError(
                 self.index_dir, f"cannot write to {self.index_dir}: {exc}"
@@ -377,10 +397,11 @@ class Indexer:
         if doc_id in self._written:
             self.commit()
         writer = self._ensure_writer()
-        with writer.reader() as reader:
-            existed = reader.doc_frequency("id", doc_id) > 0 and doc_id not in self._deleted
-        if existed and not self.clearing:
-            writer.delete_by_term("id", doc_id)
+        with self._reading_existing():
+            with writer.reader() as reader:
+                existed = reader.doc_frequency("id", doc_id) > 0 and doc_id not in self._deleted
+            if existed and not self.clearing:
+                writer.delete_by_term("id", doc_id)
         self._deleted.add(doc_id)
         return existed
 
@@ -390,12 +411,13 @@ class Indexer:
             return
         writer = self._ensure_writer()
         try:
-            if self.clearing:
-                if not self.rebuild:
-                    self._carry_over_untouched(writer)
-                writer.commit(mergetype=writing.CLEAR)
-            else:
-                writer.commit()
+            with self._reading_existing():
+                if self.clearing:
+                    if not self.rebuild:
+                        self._carry_over_untouched(writer)
+                    writer.commit(mergetype=writing.CLEAR)
+                else:
+                    writer.commit()
         except OSError as exc:
             self._writer = None
             self._close_abandoned_files()

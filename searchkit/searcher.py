@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
-import struct
 import threading
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -21,7 +18,6 @@ from types import TracebackType
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.reading import CorruptIndexError
 from whoosh.searching import Searcher as WhooshSearcher
 
 from searchkit.analysis import NewsAnalyzer
@@ -45,29 +41,13 @@ from searchkit.query import (
 from searchkit.ranking import Ranker
 from searchkit.schema import TEXT_FIELDS, build_schema
 from searchkit.snippets import make_snippet
-from searchkit.storage import index_bytes, open_index, read_metadata
+from searchkit.storage import READ_DAMAGE, index_bytes, open_index, read_metadata
 from searchkit.synonyms import AliasGroup, load_synonyms
 
 log = logging.getLogger("searchkit")
 
 SORT_ORDERS = ("relevance", "date")
 MAX_LIMIT = 1000
-_DAMAGE = (
-    OSError,
-    EOFError,
-    struct.error,
-    zlib.error,
-    pickle.UnpicklingError,
-    KeyError,
-    IndexError,
-    CorruptIndexError,
-    ValueError,
-    TypeError,
-    AttributeError,
-    AssertionError,
-    OverflowError,
-    UnicodeDecodeError,
-)
 
 DateLike = date | datetime | str | None
 
@@ -247,7 +227,7 @@ class Searcher:
             yield current
         except SearchkitError:
             raise
-        except _DAMAGE as exc:
+        except READ_DAMAGE as exc:
             log.debug("reading the index failed; reporting it as damage", exc_info=True)
             raise IndexCorruptError(self.index_dir, f"{type(exc).__name__}: {exc}") from exc
 

@@ -11,11 +11,15 @@ import gc
 import json
 import logging
 import os
+import pickle
+import struct
 import tempfile
+import threading
 import time
 import warnings
 import weakref
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +28,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
+from whoosh.reading import CorruptIndexError, TermNotFound
 from whoosh.util import random_name
 
 from searchkit.errors import (
@@ -37,6 +42,31 @@ from searchkit.schema import SCHEMA_VERSION, build_schema
 from searchkit.synonyms import AliasGroup, fingerprint, groups_to_lines, parse_synonyms
 
 log = logging.getLogger("searchkit")
+
+READER_ATTEMPTS = 10
+"""Times opening a reader is tried while concurrent commits delete the segments it lists."""
+
+READ_DAMAGE: tuple[type[Exception], ...] = (
+    OSError,
+    EOFError,
+    struct.error,
+    zlib.error,
+    pickle.UnpicklingError,
+    # Whoosh stores metadata as pickles: a flipped byte can make unpickling
+    # import a module or look up a codec that does not exist.
+    ImportError,
+    LookupError,
+    CorruptIndexError,
+    TermNotFound,
+    ValueError,
+    TypeError,
+    AttributeError,
+    AssertionError,
+    OverflowError,
+    UnicodeDecodeError,
+)
+"""What Whoosh raises when the bytes it reads from an index are wrong: each of these,
+raised while reading an index, is reported as IndexCorruptError."""
 
 METADATA_FILE = "searchkit.json"
 INDEX_NAME = "MAIN"
@@ -190,6 +220,29 @@ class _FixedSchemaIndex(FileIndex):  # type: ignore[misc]
     def schema(self) -> Any:
         return self._schema
 
+    def reader(self, reuse: Any = None) -> Any:
+        """Open the current segments, retrying while a commit replaces them.
+
+        Whoosh's own retry forgets the segment files it opened before the one
+        a commit deleted; here they are closed before the next attempt.
+        """
+        storage = self.storage
+        for attempt in range(READER_ATTEMPTS):
+            with storage.recording_opened() as opened:
+                try:
+                    info = self._read_toc()
+                    return self._reader(
+                        storage, info.schema, info.segments, info.generation, reuse=reuse
+                    )
+                except OSError:
+                    for handle in opened:
+                        with contextlib.suppress(Exception):
+                            handle.close()
+                    if attempt == READER_ATTEMPTS - 1:
+                        raise
+            time.sleep(0.05)
+        raise AssertionError("unreachable")
+
 
 class TrackingFileStorage(FileStorage):  # type: ignore[misc]
     """Whoosh's file storage, remembering the files it creates.
@@ -205,12 +258,30 @@ class TrackingFileStorage(FileStorage):  # type: ignore[misc]
         # Reuters, against 29 MB; open and first query twice as fast).
         super().__init__(path, supports_mmap=False)
         self._created: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._opening = threading.local()
         self._scratch: weakref.WeakSet[TrackingFileStorage] = weakref.WeakSet()
 
     def create_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
         handle = super().create_file(name, *args, **kwargs)
         self._created.add(handle)
         return handle
+
+    def open_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        handle = super().open_file(name, *args, **kwargs)
+        opened: list[Any] | None = getattr(self._opening, "files", None)
+        if opened is not None:
+            opened.append(handle)
+        return handle
+
+    @contextlib.contextmanager
+    def recording_opened(self) -> Iterator[list[Any]]:
+        """Collect the files this thread opens for reading inside the block."""
+        opened: list[Any] = []
+        self._opening.files = opened
+        try:
+            yield opened
+        finally:
+            self._opening.files = None
 
     def temp_storage(self, name: str | None = None) -> TrackingFileStorage:
         """Scratch storage inside the index folder, tracked like this one."""

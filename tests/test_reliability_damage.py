@@ -204,3 +204,86 @@ def test_garbled_column_value_is_reported_as_damage(tmp_path: Path) -> None:
     result = run_cli(["stats", "--index", index])
     assert result.returncode == 1
     assert REBUILD_HINT in result.stderr
+
+
+@pytest.mark.parametrize("name", [b"_codecs", b"latin1"])
+def test_garbled_names_inside_stored_pickles_are_damage(tmp_path: Path, name: bytes) -> None:
+    """Whoosh pickles block metadata; a flipped letter in a module or codec name there
+    makes unpickling import or look up something that does not exist (found by flipping
+    every byte of a small segment in turn)."""
+    import searchkit
+
+    pristine = tmp_path / "pristine"
+    with searchkit.Indexer(pristine) as indexer:
+        indexer.add(searchkit.Article("d0", "Harbour ferry", "The ferry left at dawn."))
+        indexer.add(searchkit.Article("d1", "Border talks", "Officials discussed the ferry."))
+    (segment,) = pristine.glob("*.seg")
+    data = segment.read_bytes()
+    places = [at for at in range(len(data)) if data.startswith(name, at)]
+    assert places, "the segment no longer pickles this name; pick another"
+    outcomes = set()
+    for at in places:
+        index = tmp_path / f"flipped-{at}"
+        shutil.copytree(pristine, index)
+        flipped = bytearray(data)
+        flipped[at + 1] ^= 0x55
+        (index / segment.name).write_bytes(bytes(flipped))
+        try:
+            with searchkit.Searcher(index) as searcher:
+                searcher.search("ferry", facets=True)
+                searcher.stats()
+                searcher.get("d1")
+            outcomes.add("worked")
+        except searchkit.IndexCorruptError as exc:
+            assert "searchkit index --rebuild" in str(exc)
+            outcomes.add("damage")
+    assert "damage" in outcomes
+
+
+def test_writing_to_an_index_with_damaged_postings_reports_damage(tmp_path: Path) -> None:
+    """Replacing and deleting read the old postings of the ids; damage there is damage too.
+
+    Whoosh keeps short posting lists inside the term file, next to their term,
+    so the bytes around the ids "d1" and "d2" in it are flipped one at a time.
+    """
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.structfile import StructFile
+
+    import searchkit
+
+    pristine = tmp_path / "pristine"
+    with searchkit.Indexer(pristine) as indexer:
+        for number, body in enumerate(["ferry harbour dawn", "border talks", "wheat harbour"]):
+            indexer.add(searchkit.Article(f"d{number}", f"Story {number}", body))
+    (segment,) = pristine.glob("*.seg")
+    with segment.open("rb") as handle:
+        compound = CompoundStorage(StructFile(handle), use_mmap=False)
+        (terms,) = [name for name in compound.list() if name.endswith(".trm")]
+        start, length = compound.range(terms)
+    data = segment.read_bytes()
+    near_ids = sorted(
+        {
+            offset
+            for at in range(start, start + length)
+            if data.startswith((b"d1", b"d2"), at)
+            for offset in range(max(start, at - 8), min(start + length, at + 24))
+        }
+    )
+    assert near_ids
+    outcomes = []
+    for offset in near_ids:
+        index = tmp_path / f"flipped-{offset}"
+        shutil.copytree(pristine, index)
+        flipped = bytearray(data)
+        flipped[offset] ^= 0x55
+        (index / segment.name).write_bytes(bytes(flipped))
+        try:
+            with searchkit.Indexer(index) as indexer:
+                indexer.add(searchkit.Article("d1", "Border talks again", "talks resumed"))
+                indexer.delete("d2")
+            outcomes.append("written")
+        except searchkit.IndexCorruptError as exc:
+            assert "searchkit index --rebuild" in str(exc)
+            outcomes.append("damage")
+        shutil.rmtree(index)
+    assert "damage" in outcomes
