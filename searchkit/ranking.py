@@ -194,6 +194,65 @@ class _SaturatingMatcher(matching.WrappingMatcher):  # type: ignore[misc]
         return int(self.child.skip_to_quality(self._tf_needed(minquality)))
 
 
+class _OptionalMatcher(matching.AndMaybeMatcher):  # type: ignore[misc]
+    """Whoosh's AndMaybe with the optional side kept level with the required side.
+
+    Whoosh's ``skip_to(id)`` moves both sides to ``id``; when the required
+    side lands past it, the optional side stays behind and its score for the
+    document the required side landed on is lost. Whoosh builds this matcher
+    when it prunes a union, so pruning used to lower some scores (a document
+    scored 5.51 exhaustively came out at 5.31 and fell out of the top 20).
+    """
+
+    def skip_to(self, id: int) -> bool:
+        if not self.a.is_active():
+            raise matching.ReadTooFar
+        moved = bool(self.a.skip_to(id))
+        a, b = self.a, self.b
+        if a.is_active() and b.is_active() and b.id() < a.id():
+            moved = bool(b.skip_to(a.id())) or moved
+        return moved
+
+
+class _ScoredUnion(matching.UnionMatcher):  # type: ignore[misc]
+    """A union whose pruning turns it into an ``_OptionalMatcher``, never Whoosh's AndMaybe."""
+
+    def replace(self, minquality: float = 0) -> Any:
+        a, b = self.a, self.b
+        if minquality and a.is_active() and b.is_active():
+            a_max, b_max = a.max_quality(), b.max_quality()
+            if a_max < minquality <= b_max:
+                return _OptionalMatcher(b, a)
+            if b_max < minquality <= a_max:
+                return _OptionalMatcher(a, b)
+        return super().replace(minquality)
+
+
+def _union_of(matchers: list[Any]) -> Any:
+    """A balanced tree of ``_ScoredUnion``s over the active ``matchers``."""
+    active = [m for m in matchers if m.is_active()]
+    if not active:
+        return matching.NullMatcher()
+    while len(active) > 1:
+        paired = [_ScoredUnion(active[i], active[i + 1]) for i in range(0, len(active) - 1, 2)]
+        active = paired + active[len(active) - len(active) % 2 :]
+    return active[0]
+
+
+class ScoredOr(wq.Or):  # type: ignore[misc]
+    """An Or matched as a tree of ``_ScoredUnion``s.
+
+    Not Whoosh's preloaded array matcher either: its scores go wrong under
+    AndMaybe (measured: nDCG@10 halves).
+    """
+
+    def matcher(self, searcher: Any, context: SearchContext | None = None) -> Any:
+        union = _union_of([child.matcher(searcher, context) for child in self.subqueries])
+        if self.boost != 1.0 and union.is_active():
+            return matching.WrappingMatcher(union, self.boost)
+        return union
+
+
 class FieldedWord(wq.Or):  # type: ignore[misc]
     """One query word searched in several text fields and scored once, by BM25F.
 
@@ -237,7 +296,7 @@ class FieldedWord(wq.Or):  # type: ignore[misc]
         inner = (context or SearchContext()).set(
             weighting=_NormalisedTf(self.settings), needs_current=True
         )
-        union = wq.Or(list(self.subqueries)).matcher(searcher, inner)
+        union = _union_of([term.matcher(searcher, inner) for term in self.subqueries])
         if not union.is_active():
             return matching.NullMatcher()
         idf = lucene_idf(doc_frequency, parent.doc_count_all())
@@ -271,12 +330,7 @@ def _group_words(node: wq.Or, settings: RankingSettings, repeats: dict[str, int]
 
 def _rewrite(node: wq.Query, settings: RankingSettings, repeats: dict[str, int]) -> wq.Query:
     if type(node) is wq.Or:
-        rebuilt_or = copy.copy(node)
-        rebuilt_or.subqueries = _group_words(node, settings, repeats)
-        # Whoosh preloads small Ors into an array matcher whose scores go wrong
-        # under AndMaybe (measured: nDCG@10 halves); the union tree is exact.
-        rebuilt_or.matcher_type = wq.Or.DEFAULT_MATCHER
-        return rebuilt_or
+        return ScoredOr(_group_words(node, settings, repeats), boost=node.boost)
     if isinstance(node, wq.CompoundQuery):
         rebuilt = copy.copy(node)
         rebuilt.subqueries = [_rewrite(child, settings, repeats) for child in node.subqueries]
@@ -354,7 +408,7 @@ def _bag_of_words(node: wq.Query) -> list[FieldedWord] | None:
     """The query's words if it is plain free text (no phrase, operator or field), else None."""
     if isinstance(node, FieldedWord):
         return [node]
-    if type(node) is wq.Or and all(isinstance(q, FieldedWord) for q in node.subqueries):
+    if type(node) is ScoredOr and all(isinstance(q, FieldedWord) for q in node.subqueries):
         return list(node.subqueries)
     return None
 
@@ -492,11 +546,9 @@ def _with_feedback(
     return ScoredQuery(restricted, query, reranked=len(best))
 
 
-def _union(subqueries: list[wq.Query]) -> wq.Or:
-    """An Or matched as a tree of unions (see ``_rewrite``), never preloaded."""
-    union = wq.Or(subqueries)
-    union.matcher_type = wq.Or.DEFAULT_MATCHER
-    return union
+def _union(subqueries: list[wq.Query]) -> ScoredOr:
+    """The Or of ``subqueries``, matched as a tree of unions (see ``ScoredOr``)."""
+    return ScoredOr(subqueries)
 
 
 @dataclass(frozen=True)

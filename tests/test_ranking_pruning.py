@@ -61,15 +61,18 @@ def exhaustive(monkeypatch: pytest.MonkeyPatch) -> Any:
     return state
 
 
-def test_pruning_never_drops_a_top_document(big_index: Path, exhaustive: Any) -> None:
+@pytest.mark.parametrize("limit", [10, 20, 30])
+def test_pruning_never_drops_a_top_document(big_index: Path, exhaustive: Any, limit: int) -> None:
     rng = random.Random(11)
     queries = [" ".join(rng.sample(WORDS[10:1500], rng.randint(2, 3))) for _ in range(80)]
+    # A word typed twice weighs double: pruning must not lose documents then either.
+    queries += [f"{a} {a} {b}" for a, b in (rng.sample(WORDS[:300], 2) for _ in range(40))]
     with Searcher(big_index) as searcher:
         for query in queries:
             exhaustive["on"] = False
-            pruned = [(hit.id, hit.score) for hit in searcher.search(query, limit=10)]
+            pruned = [(hit.id, hit.score) for hit in searcher.search(query, limit=limit)]
             exhaustive["on"] = True
-            scored = [(hit.id, hit.score) for hit in searcher.search(query, limit=10)]
+            scored = [(hit.id, hit.score) for hit in searcher.search(query, limit=limit)]
             assert pruned == scored, query
 
 
@@ -83,3 +86,30 @@ def test_long_queries_score_every_match_the_same_way(big_index: Path, exhaustive
             exhaustive["on"] = True
             scored = [(hit.id, hit.score) for hit in searcher.search(query, limit=10)]
             assert default == scored, query
+
+
+def _postings(ids: list[int], score: float = 1.0) -> Any:
+    """Real Whoosh postings in memory, every one scoring ``score``."""
+    from whoosh.matching import ListMatcher
+
+    return ListMatcher(ids, all_weights=score)
+
+
+def test_the_optional_side_follows_the_required_side_past_a_skip() -> None:
+    from searchkit.ranking import _OptionalMatcher
+
+    # Skipping to 3 lands the required side on 5; the optional side has 3 and 5.
+    optional = _OptionalMatcher(_postings([1, 5, 9]), _postings([3, 5]))
+    optional.skip_to(3)
+    assert optional.id() == 5
+    assert optional.score() == 2.0
+
+
+def test_a_pruned_union_keeps_both_sides_scores() -> None:
+    from searchkit.ranking import _ScoredUnion
+
+    # Above 0.9 only documents of the first side can score: the union is pruned
+    # to "first side, plus the second where it also matches".
+    pruned = _ScoredUnion(_postings([1, 5, 9]), _postings([3, 5], score=0.5)).replace(0.9)
+    pruned.skip_to(3)
+    assert (pruned.id(), pruned.score()) == (5, 1.5)
