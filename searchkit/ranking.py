@@ -69,7 +69,7 @@ RERANK_DEPTH = 20
 # Whoosh's top-k pruning re-plans the whole matcher tree every ten documents,
 # at a cost that grows with the number of words; past this many words scoring
 # every match is faster (benchmarks/README.md, "What we tried").
-PRUNE_UP_TO_WORDS = 6
+PRUNE_UP_TO_WORDS = 4
 
 
 def lucene_idf(doc_frequency: int, doc_count: int) -> float:
