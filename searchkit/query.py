@@ -428,9 +428,9 @@ def keep_rarest_words(
     """Search at most ``MAX_QUERY_WORDS`` optional words (see there), with a warning if cut.
 
     ``doc_frequency(word)`` is how many documents contain an (analysed) word.
-    Words no document contains go first, as they match nothing; then the most
-    common. Required words (under AND) and phrases are left alone: they
-    narrow the matches, which is cheap.
+    Dropped first are words no document contains (they match nothing), then
+    the most common. Required words (under AND) and phrases are left alone:
+    they narrow the matches, which is cheap.
     """
     words: set[str] = set()
     _optional_words(query, words)
