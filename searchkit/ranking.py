@@ -368,7 +368,7 @@ class FeedbackWords(wq.Or):  # type: ignore[misc]
         return self
 
     def matcher(self, searcher: Any, context: SearchContext | None = None) -> Any:
-        inner = _union(list(self.subqueries)).matcher(searcher, context)
+        inner = _union_of([child.matcher(searcher, context) for child in self.subqueries])
         return _SilentMatcher(inner) if inner.is_active() else matching.NullMatcher()
 
 
@@ -397,9 +397,7 @@ class Unpruned(wq.WrappingQuery):  # type: ignore[misc]
 
 
 def _word_count(node: wq.Query) -> int:
-    if isinstance(node, FieldedWord):
-        return 1
-    if isinstance(node, wq.Term):
+    if isinstance(node, (FieldedWord, wq.Term)):
         return 1
     return sum(_word_count(child) for child in node.children())
 
@@ -538,17 +536,12 @@ def _with_feedback(
         return FieldedWord(terms, boost=weight * original_total, settings=settings)
 
     kept: list[wq.Query] = [fielded(text, weight) for text, weight in weights.items()]
-    base = _union(kept) if len(kept) > 1 else kept[0]
+    base = ScoredOr(kept) if len(kept) > 1 else kept[0]
     rescored = base
     if added:
         rescored = wq.AndMaybe(base, FeedbackWords([fielded(t, w) for t, w in added.items()]))
     restricted = wq.And([rescored, FirstPassOnly(frozenset(docnum for docnum, _ in best))])
     return ScoredQuery(restricted, query, reranked=len(best))
-
-
-def _union(subqueries: list[wq.Query]) -> ScoredOr:
-    """The Or of ``subqueries``, matched as a tree of unions (see ``ScoredOr``)."""
-    return ScoredOr(subqueries)
 
 
 @dataclass(frozen=True)
