@@ -175,9 +175,13 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
             task.join()
         failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
         if failed:
+            self._close_queues(wait=False)
             writing.SegmentWriter.cancel(self)
             raise OSError(f"an indexing worker process failed (exit status {failed[0]})")
-        super()._commit(mergetype, optimize, merge)
+        try:
+            super()._commit(mergetype, optimize, merge)
+        finally:
+            self._close_queues(wait=True)
 
     def cancel(self) -> None:
         try:
@@ -186,7 +190,18 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
                     task.terminate()
                 task.join()
         finally:
+            self._close_queues(wait=False)
             writing.SegmentWriter.cancel(self)
+
+    def _close_queues(self, *, wait: bool) -> None:
+        """Stop the queues' feeder threads: while one lingers, ``worker_count`` sees a
+        second thread and the next bulk write in this process gets no workers."""
+        for queue in (self.jobqueue, self.resultqueue):
+            queue.close()
+            if wait:
+                queue.join_thread()
+            else:  # workers were killed: nothing will read what is left in the pipe
+                queue.cancel_join_thread()
 
 
 def article_fields(article: Article, file_hash: str = "") -> dict[str, Any]:

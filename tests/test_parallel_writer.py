@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,11 @@ def test_no_workers_unless_processes_are_forked(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: "fork")
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     assert REAL_WORKER_COUNT() == 3
+
+
+def test_a_parallel_commit_leaves_no_queue_thread_behind(tmp_path: Path) -> None:
+    """A lingering feeder thread would make the next bulk write in this process run without
+    workers (worker_count never forks while another thread runs)."""
+    with Indexer(tmp_path) as indexer:
+        indexer.add_many(articles(MANY))
+    assert [t.name for t in threading.enumerate() if "QueueFeeder" in t.name] == []
