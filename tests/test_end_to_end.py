@@ -244,6 +244,8 @@ def test_ctrl_c_while_indexing_keeps_the_last_commit(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell's background job starts with SIGINT ignored; a user's Ctrl-C is not.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     # Opening a FIFO for writing without blocking fails until a reader has it open,
     # so once it succeeds the indexer is certainly inside build_index.
