@@ -331,15 +331,18 @@ def _group_words(node: wq.Or, settings: RankingSettings, repeats: dict[str, int]
 def _rewrite(node: wq.Query, settings: RankingSettings, repeats: dict[str, int]) -> wq.Query:
     if type(node) is wq.Or:
         return ScoredOr(_group_words(node, settings, repeats), boost=node.boost)
-    if isinstance(node, wq.CompoundQuery):
-        rebuilt = copy.copy(node)
-        rebuilt.subqueries = [_rewrite(child, settings, repeats) for child in node.subqueries]
-        return rebuilt
+    # BinaryQuery (AndNot, AndMaybe, Require) subclasses CompoundQuery but matches
+    # through .a and .b, not .subqueries: test it first.
     if isinstance(node, wq.BinaryQuery):
         rebuilt_binary = copy.copy(node)
         rebuilt_binary.a = _rewrite(node.a, settings, repeats)
         rebuilt_binary.b = _rewrite(node.b, settings, repeats)
+        rebuilt_binary.subqueries = (rebuilt_binary.a, rebuilt_binary.b)
         return rebuilt_binary
+    if isinstance(node, wq.CompoundQuery):
+        rebuilt = copy.copy(node)
+        rebuilt.subqueries = [_rewrite(child, settings, repeats) for child in node.subqueries]
+        return rebuilt
     return node
 
 
@@ -588,8 +591,11 @@ class Ranker:
             for token in analyzer(text, mode="query"):
                 repeats[token.text] = repeats.get(token.text, 0) + 1
         scored = _rewrite(query, self.settings, repeats)
-        words = _bag_of_words(scored)
-        if _word_count(scored) > PRUNE_UP_TO_WORDS:
+        # Excluded words only remove documents, so `free text NOT word` is ranked
+        # (and fed back) as its free text alone.
+        wanted = scored.a if type(scored) is wq.AndNot else scored
+        words = _bag_of_words(wanted)
+        if _word_count(wanted) > PRUNE_UP_TO_WORDS:
             scored = Unpruned(scored)
         if not feedback or words is None or self.settings.feedback_docs < 1:
             return ScoredQuery(scored, scored)

@@ -93,3 +93,21 @@ def test_pages_continue_past_the_reranked_documents(
     assert "rerank(first 2)" in explained
     assert len(whole) == 4 == len(set(whole))
     assert pages == whole
+
+
+def test_not_an_absent_word_keeps_the_ranking_and_scores(dredging_index: Path) -> None:
+    """Excluding a word no document has changes nothing: same order, same scores."""
+    with Searcher(dredging_index) as searcher:
+        plain = searcher.search("harbour silt")
+        excluded = searcher.search("harbour silt NOT zzzqqq")
+    assert [h.id for h in excluded.hits] == [h.id for h in plain.hits]
+    assert [h.score for h in excluded.hits] == pytest.approx([h.score for h in plain.hits])
+
+
+def test_the_explained_query_is_the_scored_tree_under_not(dredging_index: Path) -> None:
+    """--explain shows the BM25F words (not raw Whoosh terms) on both sides of a NOT."""
+    with Searcher(dredging_index) as searcher:
+        plain = searcher.search("harbour silt")
+        excluded = searcher.search("harbour silt NOT zzzqqq")
+    scored_words = plain.expanded_query.split(" feedback(")[0]
+    assert scored_words.strip("(") in excluded.expanded_query
