@@ -44,6 +44,7 @@ from searchkit.storage import (
     TrackingFileStorage,
     create_index,
     has_index,
+    is_read_damage,
     new_metadata,
     open_index,
     read_metadata,
@@ -349,6 +350,8 @@ class Indexer:
         except (SearchkitError, OSError):
             raise  # an OSError here is a failed write (a full disk), reported by the caller
         except (*READ_DAMAGE, IndexingError) as exc:
+            if not (isinstance(exc, IndexingError) or is_read_damage(exc)):
+                raise
             log.debug("the index could not be read while writing", exc_info=True)
             raise IndexCorruptError(self.index_dir, f"{type(exc).__name__}: {exc}") from exc
 

@@ -41,7 +41,13 @@ from searchkit.query import (
 from searchkit.ranking import Ranker
 from searchkit.schema import TEXT_FIELDS, build_schema
 from searchkit.snippets import make_snippet
-from searchkit.storage import READ_DAMAGE, index_bytes, open_index, read_metadata
+from searchkit.storage import (
+    READ_DAMAGE,
+    index_bytes,
+    is_read_damage,
+    open_index,
+    read_metadata,
+)
 from searchkit.synonyms import AliasGroup, load_synonyms
 
 log = logging.getLogger("searchkit")
@@ -228,6 +234,8 @@ class Searcher:
         except SearchkitError:
             raise
         except READ_DAMAGE as exc:
+            if not is_read_damage(exc):
+                raise
             log.debug("reading the index failed; reporting it as damage", exc_info=True)
             raise IndexCorruptError(self.index_dir, f"{type(exc).__name__}: {exc}") from exc
 

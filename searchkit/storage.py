@@ -68,7 +68,34 @@ READ_DAMAGE: tuple[type[Exception], ...] = (
     UnicodeDecodeError,
 )
 """What Whoosh raises when the bytes it reads from an index are wrong: each of these,
-raised while reading an index, is reported as IndexCorruptError."""
+raised while reading an index, is reported as IndexCorruptError (see is_read_damage)."""
+
+_READING_MODULES = ("whoosh", "searchkit.storage")
+"""Code that reads index files: an error whose last frame of ours or Whoosh's is here
+came from the index's bytes, any other is a bug in the code that raised it."""
+
+
+def is_read_damage(error: BaseException) -> bool:
+    """Whether ``error`` came from reading index files, not from a bug of ours.
+
+    A KeyError in snippet building or ranking is a bug; telling the user to
+    rebuild the index would not help them. So an error counts as damage only
+    if it is of a READ_DAMAGE kind and the innermost frame that belongs to
+    Whoosh or searchkit (frames of the standard library below it, such as
+    pickle or zlib, are skipped) is in the code that reads index files.
+    """
+    if not isinstance(error, READ_DAMAGE):
+        return False
+    innermost = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        module = str(traceback.tb_frame.f_globals.get("__name__", ""))
+        if module.split(".")[0] in ("whoosh", "searchkit"):
+            innermost = module
+        traceback = traceback.tb_next
+    if innermost is None:
+        return False
+    return any(innermost == m or innermost.startswith(m + ".") for m in _READING_MODULES)
 
 METADATA_FILE = "searchkit.json"
 INDEX_NAME = "MAIN"
