@@ -112,14 +112,16 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _follow_parent() -> None:
-    """Make a worker process ignore Ctrl-C and exit by itself if its parent dies.
+def _follow_parent(parent: int) -> None:
+    """Make a worker process ignore Ctrl-C and exit by itself once ``parent`` is gone.
 
     The parent decides whether to commit or cancel, and a killed indexer must
     not leave workers behind holding its pipes (and its callers' pipes) open.
+    ``parent`` is the pid taken before the fork: a parent killed before this
+    runs has already been replaced by another, which getppid() would return.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 
 class _WorkerTask(SubWriterTask):  # type: ignore[misc]
@@ -130,8 +132,12 @@ class _WorkerTask(SubWriterTask):  # type: ignore[misc]
     workers behind holding its pipes open.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._parent = os.getpid()
+
     def run(self) -> None:
-        _follow_parent()
+        _follow_parent(self._parent)
         super().run()
 
 
@@ -675,7 +681,7 @@ def _extraction_pool(files: Sequence[Path]) -> Any:
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork on this platform: a spawned worker would re-import everything
         return None
-    return context.Pool(workers, initializer=_follow_parent)
+    return context.Pool(workers, initializer=_follow_parent, initargs=(os.getpid(),))
 
 
 def _extracted(jobs: Iterable[_FileJob], pool: Any) -> Iterator[tuple[_FileJob, list[Any]]]:

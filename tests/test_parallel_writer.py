@@ -186,3 +186,26 @@ def test_a_parallel_commit_leaves_no_queue_thread_behind(tmp_path: Path) -> None
     with Indexer(tmp_path) as indexer:
         indexer.add_many(articles(MANY))
     assert [t.name for t in threading.enumerate() if "QueueFeeder" in t.name] == []
+
+
+def test_a_worker_whose_parent_died_before_it_started_exits(tmp_path: Path) -> None:
+    """A worker forked just before its indexer is killed must not wait forever.
+
+    Such a worker is adopted by another process before its start-up runs, so
+    it must compare against the pid taken before the fork, not getppid().
+    """
+    import subprocess
+    import sys
+
+    code = (
+        "import os, time\n"
+        "from searchkit.indexer import _follow_parent\n"
+        "_follow_parent(os.getppid() + 1_000_000)\n"  # a pid that is not the parent
+        "print('following', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", code], timeout=30, check=False, capture_output=True, text=True
+    )
+    assert child.stdout == "following\n", child.stderr
+    assert child.returncode == 1
