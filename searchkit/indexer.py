@@ -39,6 +39,7 @@ from searchkit.errors import (
     SearchkitError,
 )
 from searchkit.models import Article, IndexReport, IngestFailure
+from searchkit.pending import PendingDocuments
 from searchkit.storage import (
     READ_DAMAGE,
     TrackingFileStorage,
@@ -264,7 +265,7 @@ class Indexer:
         self.lock_timeout = lock_timeout
         self._writer: Any = None
         self._parallel = False
-        self._written: set[str] = set()
+        self._pending = PendingDocuments()
         self._deleted: set[str] = set()
         self._open()
 
@@ -380,27 +381,13 @@ class Indexer:
     # -- writing -------------------------------------------------------------
 
     def add(self, article: Article, *, file_hash: str = "") -> None:
-        """Add an article, replacing any document with the same id.
+        """Add an article at the next commit, replacing any document with the same id.
 
-        Adding the same id twice in one transaction commits the first version
-        before writing the second, because Whoosh cannot replace a document
-        it has not committed yet.
+        Adding an id again in the same transaction replaces the earlier
+        version in its place; nothing reaches the index before the commit.
         """
-        if article.id in self._written:
-            self.commit()
-        writer = self._ensure_writer()
-        doc = article_fields(article, file_hash)
-        try:
-            with self._reading_existing():
-                if self.clearing:
-                    writer.add_document(**doc)
-                else:
-                    writer.update_document(**doc)
-        except OSError as exc:
-            raise IndexWriteError(
-                self.index_dir, f"cannot write to {self.index_dir}: {exc}"
-            ) from exc
-        self._written.add(article.id)
+        self._ensure_writer()  # takes the lock now, so a second writer is refused early
+        self._pending.put(article_fields(article, file_hash))
 
     def add_many(self, articles: Iterable[Article], *, file_hash: str = "") -> int:
         """Add many articles (as ``add`` does, one by one); returns how many were added.
@@ -417,17 +404,20 @@ class Indexer:
         return count
 
     def delete(self, doc_id: str) -> bool:
-        """Delete a document by id; returns whether it existed (in the last commit)."""
-        if doc_id in self._written:
-            self.commit()
+        """Delete a document by id at the next commit; returns whether it existed.
+
+        "Existed" means in the last commit or added earlier in this transaction.
+        """
         writer = self._ensure_writer()
+        added = self._pending.discard(doc_id)
         with self._reading_existing():
             with writer.reader() as reader:
-                existed = reader.doc_frequency("id", doc_id) > 0 and doc_id not in self._deleted
-            if existed and not self.clearing:
+                committed = reader.doc_frequency("id", doc_id) > 0 and doc_id not in self._deleted
+            if committed and not self.clearing:
                 writer.delete_by_term("id", doc_id)
-        self._deleted.add(doc_id)
-        return existed
+        if committed:
+            self._deleted.add(doc_id)
+        return committed or added
 
     def commit(self) -> None:
         """Make every change since the last commit visible to searchers, atomically."""
@@ -436,6 +426,7 @@ class Indexer:
         writer = self._ensure_writer()
         try:
             with self._reading_existing():
+                self._hand_over_pending(writer)
                 if self.clearing:
                     if not self.rebuild:
                         self._carry_over_untouched(writer)
@@ -451,19 +442,27 @@ class Indexer:
                 f"is unchanged",
             ) from exc
         self._writer = None
-        self._written.clear()
+        self._pending.clear()
         self._deleted.clear()
         self.rebuild = False
         self._reanalyze = False
         write_metadata(self.index_dir, new_metadata(self.groups, created=self._created))
         self._clear_lock_info()
 
+    def _hand_over_pending(self, writer: Any) -> None:
+        """Give the writer every pending document, in the order first added."""
+        for doc in self._pending:
+            if self.clearing:
+                writer.add_document(**doc)
+            else:
+                writer.update_document(**doc)
+
     def _carry_over_untouched(self, writer: Any) -> None:
         """Re-add documents this transaction did not touch (re-analysing them)."""
         with writer.reader() as reader:
             for stored in reader.all_stored_fields():
                 doc_id = stored.get("id")
-                if doc_id in self._written or doc_id in self._deleted:
+                if doc_id in self._pending or doc_id in self._deleted:
                     continue
                 writer.add_document(**stored)
 
@@ -480,7 +479,7 @@ class Indexer:
             log.warning("could not discard pending changes cleanly: %s", exc)
             self._close_abandoned_files()
         finally:
-            self._written.clear()
+            self._pending.clear()
             self._deleted.clear()
             self._clear_lock_info()
 
@@ -508,7 +507,13 @@ class Indexer:
         tb: TracebackType | None,
     ) -> None:
         if exc_type is None:
-            self.close()
+            try:
+                self.close()
+            except BaseException:
+                # A commit that failed or was interrupted must not keep the lock or workers.
+                self.cancel()
+                self._ix.close()
+                raise
         else:
             self.cancel()
             self._ix.close()

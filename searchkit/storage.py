@@ -97,6 +97,7 @@ def is_read_damage(error: BaseException) -> bool:
         return False
     return any(innermost == m or innermost.startswith(m + ".") for m in _READING_MODULES)
 
+
 METADATA_FILE = "searchkit.json"
 INDEX_NAME = "MAIN"
 FIRST_TOC = f"_{INDEX_NAME}_0.toc"

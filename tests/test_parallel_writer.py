@@ -99,11 +99,34 @@ def test_cancel_stops_the_workers_and_commits_nothing(tmp_path: Path) -> None:
         indexer.add(Article("kept", "Kept", "ferry"))
     with pytest.raises(RuntimeError), Indexer(tmp_path) as indexer:
         indexer.add_many(articles(MANY))
-        assert multiprocessing.active_children()  # the workers are running
         raise RuntimeError("interrupted")
     assert multiprocessing.active_children() == []
     assert found(tmp_path, "harbour") == []
     assert found(tmp_path, "ferry") == ["kept"]
+
+
+def test_an_interrupted_commit_stops_the_workers_and_commits_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Indexer(tmp_path) as indexer:
+        indexer.add(Article("kept", "Kept", "ferry"))
+    hand_over = Indexer._hand_over_pending
+
+    def hand_over_then_interrupt(self: Indexer, writer: object) -> None:
+        hand_over(self, writer)
+        assert multiprocessing.active_children()  # the workers have the documents
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Indexer, "_hand_over_pending", hand_over_then_interrupt)
+    with pytest.raises(KeyboardInterrupt), Indexer(tmp_path) as indexer:
+        indexer.add_many(articles(MANY))
+    assert multiprocessing.active_children() == []
+    assert found(tmp_path, "harbour") == []
+    assert found(tmp_path, "ferry") == ["kept"]
+    monkeypatch.undo()
+    with Indexer(tmp_path, lock_timeout=1) as indexer:  # the lock was released
+        indexer.add(Article("next", "Next", "ferry"))
+    assert sorted(found(tmp_path, "ferry")) == ["kept", "next"]
 
 
 def test_build_index_of_many_files_uses_workers_and_finds_everything(tmp_path: Path) -> None:
