@@ -21,6 +21,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
 from searchkit.analysis import NewsAnalyzer
+from searchkit.characters import clean_line
 from searchkit.column_scan import live_column_values
 from searchkit.errors import (
     DocumentNotFoundError,
@@ -166,6 +167,16 @@ def parse_date_bound(value: DateLike, *, end_of_day: bool, name: str) -> datetim
     return parsed
 
 
+def outlet_key(name: str) -> str:
+    """What two outlet names must share to be the same outlet: how they read, in any case.
+
+    Invisible characters and spacing do not count, so ``--source "BBC News"``
+    also finds an index built before ingest removed the zero width space
+    from ``BBC\u200b News``; every stored spelling that reads the same matches.
+    """
+    return clean_line(name).casefold()
+
+
 def _query_only_groups(
     index_groups: tuple[AliasGroup, ...], extra: tuple[AliasGroup, ...]
 ) -> tuple[AliasGroup, ...]:
@@ -282,15 +293,16 @@ class Searcher:
         clauses: list[wq.Query] = []
         warnings: list[str] = []
         if source:
-            known = {str(s): str(s) for s in searcher.reader().field_terms("source")}
-            match = known.get(source) or next(
-                (s for s in known if s.casefold() == source.casefold()), None
-            )
-            if match is None:
+            wanted = outlet_key(source)
+            stored = (str(name) for name in searcher.reader().field_terms("source"))
+            matches = [name for name in stored if outlet_key(name) == wanted]
+            if not matches:
                 warnings.append(f"no documents from outlet {source!r}")
                 clauses.append(wq.NullQuery)
+            elif len(matches) == 1:
+                clauses.append(wq.Term("source", matches[0]))
             else:
-                clauses.append(wq.Term("source", match))
+                clauses.append(wq.Or([wq.Term("source", match) for match in matches]))
         if start or end:
             clauses.append(wq.DateRange("published", start, end))
         if not clauses:
