@@ -146,6 +146,23 @@ def highlight_terms(query: wq.Query, reader: Any) -> dict[str, set[str]]:
     return wanted
 
 
+def relevance_scores(
+    searcher: WhooshSearcher, query: wq.Query, docnums: list[int]
+) -> dict[int, float]:
+    """The relevance score of each of ``docnums`` for ``query``, by document number.
+
+    A search sorted by a field gets that field's value back as each hit's
+    "score" (Whoosh collects the sort key there): under ``sort="date"`` every
+    hit's score was its publication time. Scoring just the page's documents
+    again, as a filter, gives the relevance scores at the cost of one more
+    pass over the query's postings.
+    """
+    if not docnums:
+        return {}
+    rescored = searcher.search(query, filter=set(docnums), limit=len(docnums))
+    return {hit.docnum: float(hit.score or 0.0) for hit in rescored}
+
+
 def parse_date_bound(value: DateLike, *, end_of_day: bool, name: str) -> datetime | None:
     """Turn a --since/--until value into a naive UTC datetime bound (inclusive)."""
     if value is None or value == "":
@@ -349,9 +366,13 @@ class Searcher:
         warnings.extend(expansion_warnings(parsed))
         total = count_matches(searcher, parsed.query, filters)
         window = ranked[(page - 1) * limit : page * limit]
+        if sort == "date":
+            scores = relevance_scores(searcher, scored.query, [hit.docnum for hit in window])
+        else:
+            scores = {hit.docnum: hit.score for hit in window}
         wanted = highlight_terms(parsed.query, reader)
         hits = tuple(
-            self._hit(hit, rank, wanted)
+            self._hit(hit, rank, scores.get(hit.docnum), wanted)
             for rank, hit in enumerate(window, start=(page - 1) * limit + 1)
         )
         counts: dict[str, int] = {}
@@ -369,7 +390,7 @@ class Searcher:
             description = description.replace(token, f"<{label} group>")
         return description
 
-    def _hit(self, hit: Any, rank: int, wanted: dict[str, set[str]]) -> Hit:
+    def _hit(self, hit: Any, rank: int, score: float | None, wanted: dict[str, set[str]]) -> Hit:
         stored = hit.fields()
         body_terms = wanted.get("body", set())
         title_terms = wanted.get("title", set())
@@ -383,7 +404,7 @@ class Searcher:
                 surface.setdefault(text[start:end].lower(), None)
         return Hit(
             rank=rank,
-            score=round(float(hit.score or 0.0), 4),
+            score=round(float(score or 0.0), 4),
             id=stored["id"],
             title=title,
             source=stored.get("source"),
