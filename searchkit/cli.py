@@ -396,7 +396,55 @@ def _report_no_hits(results: SearchResults) -> None:
         )
 
 
-@main.command("query")
+_LONG_OPTION = re.compile(r"--[A-Za-z][\w-]*(=|$)")
+
+
+def _words_behind_separator(args: Sequence[str], takes_value: Mapping[str, bool]) -> list[str]:
+    """Reorder ``args`` as options, then ``--``, then every query word, keeping their order.
+
+    People write exclusions as ``-brexit``, and click would read
+    ``searchkit query "-brexit economy"`` as the short options ``-b -r ...``
+    (exit 2, or help for a word containing ``h``). Here an argument is an
+    option only if it is one of the command's options (or looks like a long
+    option, so a mistyped ``--limt`` is still reported); the value after an
+    option that takes one stays with it; everything after a ``--`` of the
+    user's own is query text as before.
+    """
+    options: list[str] = []
+    words: list[str] = []
+    expecting_value = False
+    for position, arg in enumerate(args):
+        if expecting_value:
+            options.append(arg)
+            expecting_value = False
+        elif arg == "--":
+            words.extend(args[position + 1 :])
+            break
+        elif _LONG_OPTION.match(arg):
+            options.append(arg)
+            expecting_value = "=" not in arg and takes_value.get(arg, False)
+        elif arg in takes_value:
+            options.append(arg)
+            expecting_value = takes_value[arg]
+        else:
+            words.append(arg)
+    return [*options, "--", *words] if words else options
+
+
+class _QueryCommand(click.Command):
+    """``searchkit query``: query text may start with ``-`` (see ``_words_behind_separator``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Put the query words behind ``--``, then let click parse as usual."""
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not (param.is_flag or param.count)
+        return super().parse_args(ctx, _words_behind_separator(args, takes_value))
+
+
+@main.command("query", cls=_QueryCommand)
 @click.argument("words", nargs=-1, required=True, metavar="QUERY")
 @_index_option
 @click.option(
@@ -454,9 +502,10 @@ def query_command(
 ) -> None:
     """Search the index for QUERY and print the ranked hits.
 
-    QUERY supports "exact phrases", AND/OR/NOT, fields (title:, source:),
-    prefixes (secur*) and date ranges (published:[2024-01-01 TO 2024-06-30]).
-    Unquoted words may be given as separate arguments.
+    QUERY supports "exact phrases", AND/OR/NOT, -word (not), +word (must),
+    fields (title:, source:), prefixes (secur*) and date ranges
+    (published:[2024-01-01 TO 2024-06-30]). Unquoted words may be given as
+    separate arguments, and query text may start with "-".
     """
     _check_synonym_flags(synonyms_file, no_synonyms)
     import searchkit
