@@ -2,7 +2,11 @@
 
 Every command parses its options, calls one library function and formats what
 comes back. Library errors (the ``SearchkitError`` tree) become one-line
-messages with exit status 1 in exactly one place, ``_SearchkitGroup.invoke``.
+messages with exit status 1 in exactly one place, ``_SearchkitGroup.invoke``;
+a bad option value is a usage error (exit 2) raised by the option's click
+type or callback before any index is opened. Every human output goes through
+``_echo`` and every JSON line through ``_echo_json``, which neutralise
+terminal controls that page text (or an old index) may hold.
 Nothing heavy is imported at module level: ``searchkit --help`` stays instant
 and ``searchkit query`` never loads the HTML parser.
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import re
 import sys
@@ -22,6 +27,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import click
 
 from searchkit.characters import INVISIBLE_CHARACTERS, TERMINAL_CONTROLS, terminal_safe
+from searchkit.options import MAX_LIMIT, SORT_ORDERS
 
 if TYPE_CHECKING:
     from searchkit.models import Article, Hit, IndexStats, SearchResults
@@ -105,12 +111,15 @@ class _SearchkitGroup(click.Group):
         searchkit: the message says so, and ``SEARCHKIT_DEBUG=1`` shows the
         traceback for the bug report.
         """
-        from searchkit.errors import SearchkitError
+        from searchkit.errors import QueryError, SearchkitError
 
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise  # click quotes what was typed with repr(), which escapes controls
+        except QueryError as error:
+            # A value the options' own checks let through: still the caller's usage.
+            raise click.UsageError(terminal_safe(str(error)), ctx) from error
         except SearchkitError as error:
             raise click.ClickException(terminal_safe(str(error))) from error
         except OSError as error:
@@ -152,6 +161,25 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
         ) from None
 
 
+def _not_blank(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse an empty value: ``--index ""`` or ``--source ""`` can name nothing.
+
+    Without this an empty outlet silently meant "every outlet" and an empty
+    index path was reported as a missing index (exit 1), not as the usage
+    error it is.
+    """
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty", ctx, param)
+    return value
+
+
+def _finite_seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """Refuse NaN (FloatRange lets it through): no lock wait can be "not a number" seconds."""
+    if math.isnan(value):
+        raise click.BadParameter("must be a number of seconds, not nan", ctx, param)
+    return value
+
+
 def _index_option(function: _Function) -> _Function:
     """The shared ``--index DIR`` option: flag, then $SEARCHKIT_INDEX, then ./index."""
     option = click.option(
@@ -163,6 +191,7 @@ def _index_option(function: _Function) -> _Function:
         show_default=True,
         metavar="DIR",
         type=click.Path(file_okay=False, dir_okay=True),
+        callback=_not_blank,
         help="Index directory.",
     )
     return option(function)
@@ -275,6 +304,7 @@ def _progress(enabled: bool) -> Iterator[_ProgressReporter | None]:
     type=click.FloatRange(min=0),
     default=5.0,
     show_default=True,
+    callback=_finite_seconds,
     metavar="SECONDS",
     help="How long to wait for another indexer to finish.",
 )
@@ -449,7 +479,7 @@ class _QueryCommand(click.Command):
 @_index_option
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_LIMIT),
     default=10,
     show_default=True,
     metavar="N",
@@ -463,7 +493,7 @@ class _QueryCommand(click.Command):
     metavar="P",
     help="Which page of hits to show.",
 )
-@click.option("--source", metavar="S", help="Only articles from this outlet.")
+@click.option("--source", metavar="S", callback=_not_blank, help="Only articles from this outlet.")
 @click.option(
     "--since",
     callback=_parse_date,
@@ -478,7 +508,7 @@ class _QueryCommand(click.Command):
 )
 @click.option(
     "--sort",
-    type=click.Choice(["relevance", "date"]),
+    type=click.Choice(SORT_ORDERS),
     default="relevance",
     show_default=True,
     help="Best match first, or newest first.",
@@ -508,6 +538,11 @@ def query_command(
     separate arguments, and query text may start with "-".
     """
     _check_synonym_flags(synonyms_file, no_synonyms)
+    if since is not None and until is not None and since > until:
+        raise click.BadParameter(
+            f"{since.isoformat()} is later than --until {until.isoformat()}: no date can match",
+            param_hint="'--since'",
+        )
     import searchkit
 
     with searchkit.Searcher(index_dir, synonyms=synonyms_file) as searcher:
@@ -560,7 +595,7 @@ def _format_article(article: Article) -> str:
 
 
 @main.command("show")
-@click.argument("doc_id", metavar="ID")
+@click.argument("doc_id", metavar="ID", callback=_not_blank)
 @_index_option
 @_json_option
 def show_command(doc_id: str, index_dir: str, as_json: bool) -> None:

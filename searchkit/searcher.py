@@ -30,6 +30,7 @@ from searchkit.errors import (
     SearchkitError,
 )
 from searchkit.models import Article, Hit, IndexStats, SearchResults
+from searchkit.options import MAX_LIMIT, SORT_ORDERS
 from searchkit.query import (
     SEARCH_FIELDS,
     AliasRewriter,
@@ -47,8 +48,6 @@ from searchkit.synonyms import AliasGroup, load_synonyms
 
 log = logging.getLogger("searchkit")
 
-SORT_ORDERS = ("relevance", "date")
-MAX_LIMIT = 1000
 
 DateLike = date | datetime | str | None
 
