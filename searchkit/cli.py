@@ -2,7 +2,11 @@
 
 Every command parses its options, calls one library function and formats what
 comes back. Library errors (the ``SearchkitError`` tree) become one-line
-messages with exit status 1 in exactly one place, ``_SearchkitGroup.invoke``.
+messages with exit status 1 in exactly one place, ``_SearchkitGroup.invoke``;
+a bad option value is a usage error (exit 2) raised by the option's click
+type or callback before any index is opened. Every human output goes through
+``_echo`` and every JSON line through ``_echo_json``, which neutralise
+terminal controls that page text (or an old index) may hold.
 Nothing heavy is imported at module level: ``searchkit --help`` stays instant
 and ``searchkit query`` never loads the HTML parser.
 """
@@ -11,14 +15,19 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
+import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from searchkit.characters import INVISIBLE_CHARACTERS, TERMINAL_CONTROLS, terminal_safe
+from searchkit.options import MAX_LIMIT, SORT_ORDERS
 
 if TYPE_CHECKING:
     from searchkit.models import Article, Hit, IndexStats, SearchResults
@@ -32,6 +41,66 @@ DEBUG_ENVVAR = "SEARCHKIT_DEBUG"
 _Function = TypeVar("_Function", bound=Callable[..., Any])
 
 
+# --------------------------------------------------------------------------- output
+
+
+class _Safe(str):
+    """Text already neutralised for a terminal; the only kind ``_echo`` prints unchanged.
+
+    Styling (``_styled``) adds searchkit's own escape sequences to neutralised
+    text, so the result is ``_Safe`` too. Anything else, including a ``_Safe``
+    concatenated with a plain string, is plain ``str`` and gets neutralised.
+    """
+
+
+def _neutral(text: str) -> _Safe:
+    """``text`` with its terminal controls shown as U+FFFD (see ``searchkit.characters``)."""
+    return text if isinstance(text, _Safe) else _Safe(terminal_safe(text))
+
+
+def _styled(text: str, **style: Any) -> _Safe:
+    """``text`` neutralised, then styled with click's ANSI codes."""
+    return _Safe(click.style(_neutral(text), **style))
+
+
+def _joined(pieces: Iterable[str], separator: str = "") -> _Safe:
+    """Join neutralised and plain pieces; plain ones are neutralised first."""
+    return _Safe(_neutral(separator).join(_neutral(piece) for piece in pieces))
+
+
+def _echo(text: str = "", *, err: bool = False) -> None:
+    """Print one human message: the one place the CLI writes text for people.
+
+    Titles, outlets, ids, URLs, paths and errors may hold ESC, BEL or C1
+    controls, from pages or from an index built before ingest removed them;
+    click strips only ``ESC [`` sequences, and only when piped. Here every
+    control except tab and newline becomes U+FFFD, whatever the stream.
+    """
+    click.echo(_neutral(text), err=err)
+
+
+_JSON_UNSAFE = re.compile(
+    "[" + "".join(chars for chars, _ in TERMINAL_CONTROLS + INVISIBLE_CHARACTERS) + "]"
+)
+
+
+def _json_line(data: Mapping[str, Any]) -> str:
+    """``data`` as one line of JSON that is also safe to print on a terminal.
+
+    ``json.dumps`` escapes C0 controls but writes DEL, C1 controls and
+    invisible or direction characters as they are; they are written as
+    ``\\uXXXX`` escapes here, so the JSON still decodes to exactly the stored
+    text while a terminal showing it obeys none of them.
+    """
+    text = json.dumps(data, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _echo_json(data: Mapping[str, Any]) -> None:
+    """Print one JSON line on stdout (see ``_json_line``)."""
+    click.echo(_json_line(data))
+
+
 class _SearchkitGroup(click.Group):
     """A click group that turns library errors into clean messages, once for all commands."""
 
@@ -42,25 +111,30 @@ class _SearchkitGroup(click.Group):
         searchkit: the message says so, and ``SEARCHKIT_DEBUG=1`` shows the
         traceback for the bug report.
         """
-        from searchkit.errors import SearchkitError
+        from searchkit.errors import QueryError, SearchkitError
 
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
+            raise  # click quotes what was typed with repr(), which escapes controls
+        except QueryError as error:
+            # A value the options' own checks let through: still the caller's usage.
+            raise click.UsageError(terminal_safe(str(error)), ctx) from error
         except SearchkitError as error:
-            raise click.ClickException(str(error)) from error
+            raise click.ClickException(terminal_safe(str(error))) from error
         except OSError as error:
             if error.errno == errno.EPIPE:
                 raise  # click's own handler quietly ends a broken pipe (`| head`)
-            raise click.ClickException(_describe_os_error(error)) from error
+            raise click.ClickException(terminal_safe(_describe_os_error(error))) from error
         except Exception as error:
             if os.environ.get(DEBUG_ENVVAR):
                 raise
             detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             raise click.ClickException(
-                f"unexpected {detail} — this is a bug in searchkit; "
-                f"rerun with {DEBUG_ENVVAR}=1 and report the traceback"
+                terminal_safe(
+                    f"unexpected {detail} — this is a bug in searchkit; "
+                    f"rerun with {DEBUG_ENVVAR}=1 and report the traceback"
+                )
             ) from error
 
 
@@ -87,6 +161,25 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
         ) from None
 
 
+def _not_blank(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse an empty value: ``--index ""`` or ``--source ""`` can name nothing.
+
+    Without this an empty outlet silently meant "every outlet" and an empty
+    index path was reported as a missing index (exit 1), not as the usage
+    error it is.
+    """
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty", ctx, param)
+    return value
+
+
+def _finite_seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """Refuse NaN (FloatRange lets it through): no lock wait can be "not a number" seconds."""
+    if math.isnan(value):
+        raise click.BadParameter("must be a number of seconds, not nan", ctx, param)
+    return value
+
+
 def _index_option(function: _Function) -> _Function:
     """The shared ``--index DIR`` option: flag, then $SEARCHKIT_INDEX, then ./index."""
     option = click.option(
@@ -98,6 +191,7 @@ def _index_option(function: _Function) -> _Function:
         show_default=True,
         metavar="DIR",
         type=click.Path(file_okay=False, dir_okay=True),
+        callback=_not_blank,
         help="Index directory.",
     )
     return option(function)
@@ -137,7 +231,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         return
     from searchkit import __version__
 
-    click.echo(f"searchkit {__version__}")
+    _echo(f"searchkit {__version__}")
     ctx.exit()
 
 
@@ -210,6 +304,7 @@ def _progress(enabled: bool) -> Iterator[_ProgressReporter | None]:
     type=click.FloatRange(min=0),
     default=5.0,
     show_default=True,
+    callback=_finite_seconds,
     metavar="SECONDS",
     help="How long to wait for another indexer to finish.",
 )
@@ -245,13 +340,13 @@ def index_command(
                 on_progress=reporter,
             )
     except KeyboardInterrupt:
-        click.echo("interrupted; the last committed index is intact", err=True)
+        _echo("interrupted; the last committed index is intact", err=True)
         ctx.exit(EXIT_INTERRUPTED)
-    click.echo(report.summary())
+    _echo(report.summary())
     for failure in report.failures:
-        click.echo(f"failed: {failure}", err=True)
+        _echo(f"failed: {failure}", err=True)
     if report.failed:
-        click.echo(
+        _echo(
             "everything else was indexed; fix or remove the failed files above and run "
             "`searchkit index` again",
             err=True,
@@ -270,10 +365,14 @@ def _color_wanted(stream: IO[str]) -> bool:
     return bool(isatty and isatty())
 
 
-def _mark_spans(text: str, spans: Sequence[tuple[int, int]], color: bool) -> str:
-    """Return ``text`` with the (start, end) spans styled; unchanged when colour is off."""
+def _mark_spans(text: str, spans: Sequence[tuple[int, int]], color: bool) -> _Safe:
+    """Return ``text`` neutralised, with the (start, end) spans styled when colour is on.
+
+    The spans index the stored text, so it is cut first and each piece
+    neutralised after (one character for one, so nothing shifts either way).
+    """
     if not color or not spans:
-        return text
+        return _neutral(text)
     pieces: list[str] = []
     position = 0
     for start, end in sorted(spans):
@@ -281,29 +380,29 @@ def _mark_spans(text: str, spans: Sequence[tuple[int, int]], color: bool) -> str
         if start >= end:
             continue
         pieces.append(text[position:start])
-        pieces.append(click.style(text[start:end], fg="yellow", bold=True))
+        pieces.append(_styled(text[start:end], fg="yellow", bold=True))
         position = end
     pieces.append(text[position:])
-    return "".join(pieces)
+    return _joined(pieces)
 
 
 def _format_date(value: datetime | None) -> str:
     return value.date().isoformat() if value is not None else "undated"
 
 
-def _format_hit(hit: Hit, color: bool) -> str:
+def _format_hit(hit: Hit, color: bool) -> _Safe:
     """Render one hit as the few lines a person scans: title, who/when/score, where, snippet."""
-    title = click.style(hit.title, bold=True) if color else hit.title
+    title = _styled(hit.title, bold=True) if color else _neutral(hit.title)
     details = " | ".join(
         [hit.source or "unknown outlet", _format_date(hit.published), f"score {hit.score:.2f}"]
     )
-    lines = [f"{hit.rank:>3}. {title}", f"     {details} | id {hit.id}"]
+    lines = [_joined([f"{hit.rank:>3}. ", title]), f"     {details} | id {hit.id}"]
     location = hit.url or hit.path
     if location:
         lines.append(f"     {location}")
     if hit.snippet:
-        lines.append(f"     {_mark_spans(hit.snippet, hit.highlights, color)}")
-    return "\n".join(lines)
+        lines.append(_joined(["     ", _mark_spans(hit.snippet, hit.highlights, color)]))
+    return _joined(lines, "\n")
 
 
 def _page_summary(results: SearchResults) -> str:
@@ -318,21 +417,69 @@ def _page_summary(results: SearchResults) -> str:
 
 def _report_no_hits(results: SearchResults) -> None:
     if results.total:
-        click.echo(f"no results on page {results.page}: {_page_summary(results)}", err=True)
+        _echo(f"no results on page {results.page}: {_page_summary(results)}", err=True)
     else:
-        click.echo(
+        _echo(
             f"no results for {results.query!r}; try fewer words, a prefix like secur*, "
             "or fewer filters",
             err=True,
         )
 
 
-@main.command("query")
+_LONG_OPTION = re.compile(r"--[A-Za-z][\w-]*(=|$)")
+
+
+def _words_behind_separator(args: Sequence[str], takes_value: Mapping[str, bool]) -> list[str]:
+    """Reorder ``args`` as options, then ``--``, then every query word, keeping their order.
+
+    People write exclusions as ``-brexit``, and click would read
+    ``searchkit query "-brexit economy"`` as the short options ``-b -r ...``
+    (exit 2, or help for a word containing ``h``). Here an argument is an
+    option only if it is one of the command's options (or looks like a long
+    option, so a mistyped ``--limt`` is still reported); the value after an
+    option that takes one stays with it; everything after a ``--`` of the
+    user's own is query text as before.
+    """
+    options: list[str] = []
+    words: list[str] = []
+    expecting_value = False
+    for position, arg in enumerate(args):
+        if expecting_value:
+            options.append(arg)
+            expecting_value = False
+        elif arg == "--":
+            words.extend(args[position + 1 :])
+            break
+        elif _LONG_OPTION.match(arg):
+            options.append(arg)
+            expecting_value = "=" not in arg and takes_value.get(arg, False)
+        elif arg in takes_value:
+            options.append(arg)
+            expecting_value = takes_value[arg]
+        else:
+            words.append(arg)
+    return [*options, "--", *words] if words else options
+
+
+class _QueryCommand(click.Command):
+    """``searchkit query``: query text may start with ``-`` (see ``_words_behind_separator``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Put the query words behind ``--``, then let click parse as usual."""
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not (param.is_flag or param.count)
+        return super().parse_args(ctx, _words_behind_separator(args, takes_value))
+
+
+@main.command("query", cls=_QueryCommand)
 @click.argument("words", nargs=-1, required=True, metavar="QUERY")
 @_index_option
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_LIMIT),
     default=10,
     show_default=True,
     metavar="N",
@@ -346,7 +493,7 @@ def _report_no_hits(results: SearchResults) -> None:
     metavar="P",
     help="Which page of hits to show.",
 )
-@click.option("--source", metavar="S", help="Only articles from this outlet.")
+@click.option("--source", metavar="S", callback=_not_blank, help="Only articles from this outlet.")
 @click.option(
     "--since",
     callback=_parse_date,
@@ -361,7 +508,7 @@ def _report_no_hits(results: SearchResults) -> None:
 )
 @click.option(
     "--sort",
-    type=click.Choice(["relevance", "date"]),
+    type=click.Choice(SORT_ORDERS),
     default="relevance",
     show_default=True,
     help="Best match first, or newest first.",
@@ -385,11 +532,17 @@ def query_command(
 ) -> None:
     """Search the index for QUERY and print the ranked hits.
 
-    QUERY supports "exact phrases", AND/OR/NOT, fields (title:, source:),
-    prefixes (secur*) and date ranges (published:[2024-01-01 TO 2024-06-30]).
-    Unquoted words may be given as separate arguments.
+    QUERY supports "exact phrases", AND/OR/NOT, -word (not), +word (must),
+    fields (title:, source:), prefixes (secur*) and date ranges
+    (published:[2024-01-01 TO 2024-06-30]). Unquoted words may be given as
+    separate arguments, and query text may start with "-".
     """
     _check_synonym_flags(synonyms_file, no_synonyms)
+    if since is not None and until is not None and since > until:
+        raise click.BadParameter(
+            f"{since.isoformat()} is later than --until {until.isoformat()}: no date can match",
+            param_hint="'--since'",
+        )
     import searchkit
 
     with searchkit.Searcher(index_dir, synonyms=synonyms_file) as searcher:
@@ -404,24 +557,24 @@ def query_command(
             use_synonyms=not no_synonyms,
         )
     if explain:
-        click.echo(f"parsed query:   {results.parsed_query}", err=True)
-        click.echo(f"expanded query: {results.expanded_query}", err=True)
+        _echo(f"parsed query:   {results.parsed_query}", err=True)
+        _echo(f"expanded query: {results.expanded_query}", err=True)
     for warning in results.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        _echo(f"warning: {warning}", err=True)
     if not results.hits:
         _report_no_hits(results)
         return
     if as_json:
         for hit in results.hits:
-            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
-        click.echo(_page_summary(results), err=True)
+            _echo_json(hit.to_dict())
+        _echo(_page_summary(results), err=True)
         return
     stdout = sys.stdout
     color = _color_wanted(stdout)
-    click.echo(_page_summary(results))
+    _echo(_page_summary(results))
     for hit in results.hits:
-        click.echo()
-        click.echo(_format_hit(hit, color))
+        _echo()
+        _echo(_format_hit(hit, color))
 
 
 # --------------------------------------------------------------------------- show / extract
@@ -442,7 +595,7 @@ def _format_article(article: Article) -> str:
 
 
 @main.command("show")
-@click.argument("doc_id", metavar="ID")
+@click.argument("doc_id", metavar="ID", callback=_not_blank)
 @_index_option
 @_json_option
 def show_command(doc_id: str, index_dir: str, as_json: bool) -> None:
@@ -452,9 +605,9 @@ def show_command(doc_id: str, index_dir: str, as_json: bool) -> None:
     with searchkit.Searcher(index_dir) as searcher:
         article = searcher.get(doc_id)
     if as_json:
-        click.echo(json.dumps(article.to_dict(), ensure_ascii=False))
+        _echo_json(article.to_dict())
     else:
-        click.echo(_format_article(article))
+        _echo(_format_article(article))
 
 
 @main.command("extract")
@@ -474,14 +627,14 @@ def extract_command(ctx: click.Context, file: str, as_json: bool) -> None:
     for item in searchkit.read_articles(file):
         if isinstance(item, searchkit.IngestFailure):
             failures += 1
-            click.echo(f"failed: {item}", err=True)
+            _echo(f"failed: {item}", err=True)
             continue
         if as_json:
-            click.echo(json.dumps(item.to_dict(), ensure_ascii=False))
+            _echo_json(item.to_dict())
         else:
             if printed:
-                click.echo("\n" + "-" * 72 + "\n")
-            click.echo(_format_article(item))
+                _echo("\n" + "-" * 72 + "\n")
+            _echo(_format_article(item))
         printed += 1
     if failures:
         ctx.exit(1)
@@ -535,9 +688,9 @@ def stats_command(index_dir: str, as_json: bool) -> None:
     with searchkit.Searcher(index_dir) as searcher:
         stats = searcher.stats()
     if as_json:
-        click.echo(json.dumps(stats.to_dict(), ensure_ascii=False))
+        _echo_json(stats.to_dict())
     else:
-        click.echo(_format_stats(stats, index_dir))
+        _echo(_format_stats(stats, index_dir))
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m searchkit` goes through __main__

@@ -22,7 +22,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh.fields import Schema
-from whoosh.qparser import MultifieldParser, OrGroup
+from whoosh.qparser import MultifieldParser, OperatorsPlugin, OrGroup, Plugin, syntax
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from searchkit.synonyms import AliasGroup, Variant
@@ -53,6 +53,14 @@ ALL_DOCUMENT_FIELDS = frozenset({"id", "title", "body"})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z_]\w*):(?=\S)")
+_TERM_START = r"(^|(?<=[\s()]))"
+_TERM_FOLLOWS = r"(?=[^\W\d_]|[\"(])"
+NOT_SYNTAX = _TERM_START + r"(NOT(?=\s)|-" + _TERM_FOLLOWS + ")"
+"""``NOT word`` as Whoosh spells it, and ``-word``, ``-"a phrase"``, ``-(a OR b)`` as
+people type it: a ``-`` that starts a term and is followed by a letter, a quote or a
+bracket. A hyphen inside a word (``well-known``) or before a digit (``-5``) stays text."""
+MUST_SYNTAX = _TERM_START + r"\+" + _TERM_FOLLOWS
+"""``+word``: the article must contain the word (the other words still only add score)."""
 _HYPHEN_CLASS = "[-\u2010\u2011\u2012\u2013\u2014]"
 _SEPARATOR_PATTERNS = {"-": _HYPHEN_CLASS, " ": r"\s+", "'": "['\u2019\u02bc`]"}
 
@@ -129,7 +137,8 @@ def _variant_pattern(variant: Variant) -> str:
     for separator, word in zip(variant.separators, variant.words[1:], strict=True):
         parts.append(_SEPARATOR_PATTERNS.get(separator, r"\W"))
         parts.append(re.escape(word))
-    return r"(?<![\w\-])" + "".join(parts) + r"(?![\w\-])"
+    # Not inside a hyphenated word ("foo-IS-K"), but after a "-" that excludes it ("-IS-K").
+    return r"(?<!\w)(?<!\w-)" + "".join(parts) + r"(?![\w\-])"
 
 
 class AliasRewriter:
@@ -225,6 +234,50 @@ def _lift_negations(node: wq.Query) -> wq.Query:
             kept.subqueries = positives
             return wq.AndNot(kept, wq.Or(negatives))
     return node
+
+
+class _MustGroup(syntax.Wrapper):  # type: ignore[misc]
+    """A ``+word`` clause while parsing; ``_RequiredWordsPlugin`` decides what it means."""
+
+    def query(self, parser: Any) -> wq.Query | None:
+        # Outside an OR of words (alone, under AND) the clause is required already.
+        return self.nodes[0].query(parser) if self.nodes else None
+
+
+class _RequiredWordsPlugin(Plugin):  # type: ignore[misc]
+    """Make "+a b c" mean a required while b and c only add score, as search engines do.
+
+    Works on the parse tree, group by group, after the operators are placed
+    (so ``(+a b) OR c`` keeps its brackets): in an OR group with ``+``
+    clauses those become ``required ANDMAYBE (the other words)``. Negated
+    clauses stay beside that, so ``_lift_negations`` still excludes them
+    from everything ("+a b -c" never matches c).
+    """
+
+    def filters(self, parser: Any) -> list[tuple[Callable[..., Any], int]]:
+        """Run after the OperatorsPlugin (priority 600) made the ``+`` groups."""
+        return [(self.do_required, 650)]
+
+    def do_required(self, parser: Any, group: Any) -> Any:
+        """Rewrite ``group`` and every group inside it (see the class docstring)."""
+        for position, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[position] = self.do_required(parser, node)
+        if not isinstance(group, syntax.OrGroup):
+            return group
+        required = [node.nodes[0] for node in group if isinstance(node, _MustGroup) and node.nodes]
+        if not required:
+            return group
+        negated = [node for node in group if isinstance(node, syntax.NotGroup)]
+        optional = [node for node in group if not isinstance(node, (_MustGroup, syntax.NotGroup))]
+        clause = required[0] if len(required) == 1 else syntax.AndGroup(required)
+        if optional:
+            rest = group.empty_copy()
+            rest.nodes = optional
+            clause = syntax.AndMaybeGroup([clause, rest])
+        rebuilt = group.empty_copy()
+        rebuilt.nodes = [clause, *negated]
+        return rebuilt
 
 
 def _lowercase_patterns(node: wq.Query) -> wq.Query:
@@ -447,13 +500,16 @@ def keep_rarest_words(
 
 
 def make_parser(schema: Schema) -> MultifieldParser:
-    """The parser: OR over title and body, dates understood.
+    """The parser: OR over title and body, dates understood, ``-word`` and ``+word`` too.
 
     No coordination bonus: BM25's idf already rewards matching more of the
     query's words, and the bonus measured worse on benchmarks/relevance.py.
     """
     parser = MultifieldParser(list(SEARCH_FIELDS), schema, group=OrGroup)
     parser.add_plugin(DateParserPlugin())
+    must = OperatorsPlugin.OpTagger(MUST_SYNTAX, _MustGroup, syntax.PrefixOperator, memo="must")
+    parser.replace_plugin(OperatorsPlugin([(must, 0)], Not=NOT_SYNTAX))
+    parser.add_plugin(_RequiredWordsPlugin())
     return parser
 
 

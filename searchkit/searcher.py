@@ -21,6 +21,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
 from searchkit.analysis import NewsAnalyzer
+from searchkit.characters import clean_line
 from searchkit.column_scan import live_column_values
 from searchkit.errors import (
     DocumentNotFoundError,
@@ -29,6 +30,7 @@ from searchkit.errors import (
     SearchkitError,
 )
 from searchkit.models import Article, Hit, IndexStats, SearchResults
+from searchkit.options import MAX_LIMIT, SORT_ORDERS
 from searchkit.query import (
     SEARCH_FIELDS,
     AliasRewriter,
@@ -52,8 +54,6 @@ from searchkit.synonyms import AliasGroup, load_synonyms
 
 log = logging.getLogger("searchkit")
 
-SORT_ORDERS = ("relevance", "date")
-MAX_LIMIT = 1000
 
 DateLike = date | datetime | str | None
 
@@ -151,6 +151,23 @@ def highlight_terms(query: wq.Query, reader: Any) -> dict[str, set[str]]:
     return wanted
 
 
+def relevance_scores(
+    searcher: WhooshSearcher, query: wq.Query, docnums: list[int]
+) -> dict[int, float]:
+    """The relevance score of each of ``docnums`` for ``query``, by document number.
+
+    A search sorted by a field gets that field's value back as each hit's
+    "score" (Whoosh collects the sort key there): under ``sort="date"`` every
+    hit's score was its publication time. Scoring just the page's documents
+    again, as a filter, gives the relevance scores at the cost of one more
+    pass over the query's postings.
+    """
+    if not docnums:
+        return {}
+    rescored = searcher.search(query, filter=set(docnums), limit=len(docnums))
+    return {hit.docnum: float(hit.score or 0.0) for hit in rescored}
+
+
 def parse_date_bound(value: DateLike, *, end_of_day: bool, name: str) -> datetime | None:
     """Turn a --since/--until value into a naive UTC datetime bound (inclusive)."""
     if value is None or value == "":
@@ -170,6 +187,16 @@ def parse_date_bound(value: DateLike, *, end_of_day: bool, name: str) -> datetim
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     return parsed
+
+
+def outlet_key(name: str) -> str:
+    """What two outlet names must share to be the same outlet: how they read, in any case.
+
+    Invisible characters and spacing do not count, so ``--source "BBC News"``
+    also finds an index built before ingest removed the zero width space
+    from ``BBC\u200b News``; every stored spelling that reads the same matches.
+    """
+    return clean_line(name).casefold()
 
 
 def _query_only_groups(
@@ -290,15 +317,16 @@ class Searcher:
         clauses: list[wq.Query] = []
         warnings: list[str] = []
         if source:
-            known = {str(s): str(s) for s in searcher.reader().field_terms("source")}
-            match = known.get(source) or next(
-                (s for s in known if s.casefold() == source.casefold()), None
-            )
-            if match is None:
+            wanted = outlet_key(source)
+            stored = (str(name) for name in searcher.reader().field_terms("source"))
+            matches = [name for name in stored if outlet_key(name) == wanted]
+            if not matches:
                 warnings.append(f"no documents from outlet {source!r}")
                 clauses.append(wq.NullQuery)
+            elif len(matches) == 1:
+                clauses.append(wq.Term("source", matches[0]))
             else:
-                clauses.append(wq.Term("source", match))
+                clauses.append(wq.Or([wq.Term("source", match) for match in matches]))
         if start or end:
             clauses.append(wq.DateRange("published", start, end))
         if not clauses:
@@ -345,9 +373,13 @@ class Searcher:
         warnings.extend(expansion_warnings(parsed))
         total = count_matches(searcher, parsed.query, filters)
         window = ranked[(page - 1) * limit : page * limit]
+        if sort == "date":
+            scores = relevance_scores(searcher, scored.query, [hit.docnum for hit in window])
+        else:
+            scores = {hit.docnum: hit.score for hit in window}
         wanted = highlight_terms(parsed.query, reader)
         hits = tuple(
-            self._hit(hit, rank, wanted)
+            self._hit(hit, rank, scores.get(hit.docnum), wanted)
             for rank, hit in enumerate(window, start=(page - 1) * limit + 1)
         )
         counts: dict[str, int] = {}
@@ -365,7 +397,7 @@ class Searcher:
             description = description.replace(token, f"<{label} group>")
         return description
 
-    def _hit(self, hit: Any, rank: int, wanted: dict[str, set[str]]) -> Hit:
+    def _hit(self, hit: Any, rank: int, score: float | None, wanted: dict[str, set[str]]) -> Hit:
         stored = hit.fields()
         body_terms = wanted.get("body", set())
         title_terms = wanted.get("title", set())
@@ -379,7 +411,7 @@ class Searcher:
                 surface.setdefault(text[start:end].lower(), None)
         return Hit(
             rank=rank,
-            score=round(float(hit.score or 0.0), 4),
+            score=round(float(score or 0.0), 4),
             id=stored["id"],
             title=title,
             source=stored.get("source"),

@@ -320,8 +320,8 @@ def test_since_after_until_is_explained(news_index: str) -> None:
     result = run(
         ["query", "border", "--since", "2024-06-01", "--until", "2024-01-01", "--index", news_index]
     )
-    assert result.exit_code == 1
-    assert "since is later than until" in result.stderr
+    assert result.exit_code == 2  # a usage error, found before the index is opened
+    assert "'--since': 2024-06-01 is later than --until 2024-01-01" in result.stderr
 
 
 def test_bad_sort_and_limit_are_usage_errors(news_index: str) -> None:

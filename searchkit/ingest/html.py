@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from searchkit.ingest.headline_area import byline_near_headline, dateline_near_h
 from searchkit.ingest.identity import content_article_id, file_article_id, url_article_id
 from searchkit.ingest.markup import strip_inert_markup
 from searchkit.ingest.metadata import read_metadata
-from searchkit.ingest.normalize import join_paragraphs
+from searchkit.ingest.normalize import finish_article, join_paragraphs
 from searchkit.models import Article
 
 logger = logging.getLogger("searchkit")
@@ -85,26 +85,28 @@ def extract_html(
         raise IngestError(
             where, f"could not parse the page ({type(exc).__name__}: {exc})"
         ) from None
-    if not page.body:
-        raise IngestError(where, "no article text found in the page")
     resolved = str(Path(path).resolve()) if path else None
+    article = finish_article(
+        Article(
+            id="",
+            title=page.title,
+            body=page.body,
+            url=page.url,
+            source=page.source,
+            published=page.published,
+            author=page.author,
+            path=resolved,
+        )
+    )
+    if not article.body:
+        raise IngestError(where, "no article text found in the page")
     if resolved:
         article_id = file_article_id(resolved)
-    elif page.url:
-        article_id = url_article_id(page.url)
+    elif article.url:
+        article_id = url_article_id(article.url)
     else:
-        article_id = content_article_id(page.title, page.body)
-    article = Article(
-        id=article_id,
-        title=page.title,
-        body=page.body,
-        url=page.url,
-        source=page.source,
-        published=page.published,
-        author=page.author,
-        path=resolved,
-    )
-    return article.with_content_hash()
+        article_id = content_article_id(article.title, article.body)
+    return replace(article, id=article_id)
 
 
 def clean_page(markup: str, *, url: str | None = None) -> CleanPage:

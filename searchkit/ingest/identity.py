@@ -6,7 +6,8 @@ article *is*, never on the working directory or the order files were found:
 * a file holding one article (HTML, text capture, single JSON record without
   ``id``): ``<slug of the file stem>-<first 8 hex of sha1(resolved absolute path)>``,
   e.g. ``border-talks-3f2a9c1d``;
-* a JSON/JSONL record with its own ``id``: that id, unchanged (as a string);
+* a JSON/JSONL record with its own ``id``: that id as a string, without the
+  control and invisible characters nobody could type (``searchkit.characters``);
 * a record without ``id`` but with a ``url``: ``<slug of the url's last path
   segment>-<8 hex of sha1(url)>``, so the record keeps its id if the file moves;
 * any other record: ``<slug of the file stem>-<record number>-<8 hex of
@@ -23,6 +24,8 @@ import re
 import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from searchkit.characters import clean_token
 
 _MAX_SLUG_CHARS = 60
 
@@ -49,8 +52,10 @@ def record_article_id(
     own_id: object, *, url: str | None, resolved_path: str, record_number: int
 ) -> str:
     """Id of one JSON/JSONL record: its own id if it has one, else from its URL or position."""
-    if own_id is not None and not isinstance(own_id, bool) and str(own_id).strip():
-        return str(own_id).strip()
+    if own_id is not None and not isinstance(own_id, bool):
+        visible = clean_token(str(own_id))
+        if visible:
+            return visible
     if url:
         return url_article_id(url)
     position = f"{resolved_path}#{record_number}"

@@ -7,6 +7,11 @@ mean; all functions are pure.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
+
+from searchkit.characters import clean_body, clean_line, clean_token
+from searchkit.models import Article
 
 _WHITESPACE = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -52,3 +57,30 @@ def looks_like_label(text: str) -> bool:
 def join_paragraphs(paragraphs: list[str]) -> str:
     """The article body format: paragraphs separated by one blank line."""
     return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
+
+
+def finish_article(article: Article) -> Article:
+    """The last step of every ingest path: make each field safe to store and show, then hash.
+
+    Page text can carry terminal controls (an ``&#27;[2J`` entity, a C1
+    ``U+009B`` CSI) and invisible characters (``BBC&#x200b; News``, a
+    right-to-left override in a title). Every builder of an Article ends
+    here, so none can forget it: one-line fields lose both (see
+    ``searchkit.characters``), the body keeps its tabs and newlines, and an
+    optional field left empty becomes None. The content hash is computed
+    last, from the cleaned fields.
+    """
+    cleaned = replace(
+        article,
+        id=clean_token(article.id),
+        title=clean_line(article.title),
+        body=clean_body(article.body),
+        url=_optional(clean_token, article.url),
+        source=_optional(clean_line, article.source),
+        author=_optional(clean_line, article.author),
+    )
+    return cleaned.with_content_hash()
+
+
+def _optional(clean: Callable[[str], str], value: str | None) -> str | None:
+    return (clean(value) or None) if value is not None else None

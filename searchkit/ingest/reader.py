@@ -19,6 +19,7 @@ from searchkit.ingest.decoding import NotTextError, decode_bytes
 from searchkit.ingest.formats import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, kind_of
 from searchkit.ingest.html import extract_html
 from searchkit.ingest.identity import file_article_id
+from searchkit.ingest.normalize import finish_article
 from searchkit.ingest.records import read_json, read_jsonl
 from searchkit.ingest.text import clean_capture
 from searchkit.models import Article, IngestFailure
@@ -102,21 +103,23 @@ def _read_kind(kind: str, data: bytes, resolved: str) -> Iterator[Article | Inge
 
 def _text_article(text: str, resolved: str) -> Article | IngestFailure:
     capture = clean_capture(text)
-    if not capture.title:
-        return IngestFailure(resolved, "the file holds no text")
-    if not capture.body:
-        return IngestFailure(resolved, "no article text after the title line")
-    article = Article(
-        id=file_article_id(resolved),
-        title=capture.title,
-        body=capture.body,
-        url=capture.url,
-        source=capture.source,
-        published=capture.published,
-        author=capture.author,
-        path=resolved,
+    article = finish_article(
+        Article(
+            id=file_article_id(resolved),
+            title=capture.title,
+            body=capture.body,
+            url=capture.url,
+            source=capture.source,
+            published=capture.published,
+            author=capture.author,
+            path=resolved,
+        )
     )
-    return article.with_content_hash()
+    if not article.title:
+        return IngestFailure(resolved, "the file holds no text")
+    if not article.body:
+        return IngestFailure(resolved, "no article text after the title line")
+    return article
 
 
 def _resolve(path: str | os.PathLike[str]) -> str:

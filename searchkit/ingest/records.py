@@ -13,10 +13,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from searchkit.characters import clean_token
 from searchkit.ingest.dates import parse_date
 from searchkit.ingest.decoding import strip_control_characters
 from searchkit.ingest.identity import record_article_id
-from searchkit.ingest.normalize import join_paragraphs
+from searchkit.ingest.normalize import finish_article, join_paragraphs
 from searchkit.models import Article, IngestFailure
 
 BODY_KEYS = ("body", "text", "content")
@@ -78,23 +79,26 @@ def record_to_article(record: dict[str, Any], resolved_path: str, number: int) -
     if isinstance(author, list) and all(isinstance(name, str) for name in author):
         fields["author"] = ", ".join(name.strip() for name in author if name.strip()) or None
     published = record.get("published", record.get("date"))
-    title = " ".join(strip_control_characters(title).split())
-    body = normalize_body(strip_control_characters(body_value))
-    if not title or not body:
-        raise ValueError("record has no title" if not title else "record has no body")
-    article = Article(
-        id=record_article_id(
-            record.get("id"), url=fields["url"], resolved_path=resolved_path, record_number=number
-        ),
-        title=title,
-        body=body,
-        url=fields["url"],
-        source=fields["source"],
-        published=parse_date(published),
-        author=fields["author"],
-        path=resolved_path,
+    article = finish_article(
+        Article(
+            id=record_article_id(
+                record.get("id"),
+                url=clean_token(fields["url"]) if fields["url"] else None,
+                resolved_path=resolved_path,
+                record_number=number,
+            ),
+            title=strip_control_characters(title),
+            body=normalize_body(strip_control_characters(body_value)),
+            url=fields["url"],
+            source=fields["source"],
+            published=parse_date(published),
+            author=fields["author"],
+            path=resolved_path,
+        )
     )
-    return article.with_content_hash()
+    if not article.title or not article.body:
+        raise ValueError("record has no title" if not article.title else "record has no body")
+    return article
 
 
 def normalize_body(text: str) -> str:
