@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/ranking_variants.py [--data DIR] [--stopwords FILE|none] [NAME=JSON ...]
 
 Each ``NAME=JSON`` is a variant: JSON keys override fields of
-``searchkit.ranking.RankingSettings`` (e.g. ``k15='{"k1": 1.5}'``). The
+``searchkit.RankingSettings`` (e.g. ``k15='{"k1": 1.5}'``). The
 collections are indexed once (per stopword list, in a temporary folder) and
 every variant, plus the current defaults, is scored with the loaders and
 metrics of ``benchmarks/relevance.py``. ``--stopwords`` swaps the analyzer's
@@ -56,14 +56,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import searchkit
     import searchkit.analysis as analysis
-    import searchkit.ranking as ranking
 
     if args.stopwords == "none":
         analysis.STOPWORDS = frozenset()
     elif args.stopwords:
         analysis.STOPWORDS = frozenset(Path(args.stopwords).read_text("utf-8").split())
     harness = _harness()
-    variants = _variants(args.variants, ranking.RankingSettings())
+    variants = _variants(args.variants, searchkit.RankingSettings())
     names = ("TIME", "CACM")
     with tempfile.TemporaryDirectory(prefix="ranking-variants-") as scratch:
         collections = {}
@@ -78,12 +77,11 @@ def main(argv: list[str] | None = None) -> int:
             collections[name] = (collection, index_dir)
         print(f"{'variant':24} {'TIME ndcg':>9} {'TIME map':>9} {'CACM ndcg':>9} {'CACM map':>9}")
         for variant, settings in variants.items():
-            ranking.DEFAULT_SETTINGS = settings
             started = time.perf_counter()
             row = []
             for name in names:
                 collection, index_dir = collections[name]
-                with searchkit.Searcher(index_dir) as searcher:
+                with searchkit.Searcher(index_dir, settings=settings) as searcher:
                     ranked = {
                         query.id: [hit.id for hit in searcher.search(query.text, limit=100)]
                         for query in collection.judged_queries

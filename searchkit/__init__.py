@@ -29,6 +29,7 @@ from searchkit.models import (
     IndexReport,
     IndexStats,
     IngestFailure,
+    RankingSettings,
     SearchResults,
 )
 
@@ -63,6 +64,7 @@ __all__ = [
     "IngestError",
     "IngestFailure",
     "QueryError",
+    "RankingSettings",
     "SearchResults",
     "Searcher",
     "SearchkitError",

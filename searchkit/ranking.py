@@ -18,42 +18,14 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from whoosh import matching, scoring
 from whoosh import query as wq
 from whoosh.searching import SearchContext
 
-
-@dataclass(frozen=True)
-class RankingSettings:
-    """The ranking knobs; the defaults were chosen on benchmarks/relevance.py.
-
-    ``field_weights`` multiply a field's normalised term frequency (BM25F);
-    ``field_b`` is each field's length normalisation (0 = none, 1 = full).
-    Pseudo-relevance feedback (RM3) takes the ``feedback_terms`` strongest
-    words of the first ``feedback_docs`` results and gives them
-    ``feedback_weight`` of the query's weight; 0 documents turns it off.
-    """
-
-    k1: float = 1.5
-    field_weights: dict[str, float] = field(default_factory=lambda: {"title": 2.0, "body": 1.0})
-    field_b: dict[str, float] = field(default_factory=lambda: {"title": 0.75, "body": 0.75})
-    default_b: float = 0.75
-    count_repeats: bool = True
-    feedback_docs: int = 5
-    feedback_terms: int = 5
-    feedback_weight: float = 0.15
-
-    def weight_of(self, fieldname: str) -> float:
-        """The BM25F weight of a field (1 for fields without one)."""
-        return self.field_weights.get(fieldname, 1.0)
-
-    def b_of(self, fieldname: str) -> float:
-        """The length normalisation of a field."""
-        return self.field_b.get(fieldname, self.default_b)
-
+from searchkit.models import RankingSettings
 
 DEFAULT_SETTINGS = RankingSettings()
 

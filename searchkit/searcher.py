@@ -29,7 +29,7 @@ from searchkit.errors import (
     QueryError,
     SearchkitError,
 )
-from searchkit.models import Article, Hit, IndexStats, SearchResults
+from searchkit.models import Article, Hit, IndexStats, RankingSettings, SearchResults
 from searchkit.options import MAX_LIMIT, SORT_ORDERS
 from searchkit.query import (
     SEARCH_FIELDS,
@@ -210,8 +210,19 @@ class Searcher:
     """Answers queries against an index directory; open once, search many times."""
 
     def __init__(
-        self, index_dir: str | os.PathLike[str], *, synonyms: str | os.PathLike[str] | None = None
+        self,
+        index_dir: str | os.PathLike[str],
+        *,
+        synonyms: str | os.PathLike[str] | None = None,
+        settings: RankingSettings | None = None,
     ) -> None:
+        """Open the index at ``index_dir`` for searching.
+
+        ``synonyms`` adds query-time alias groups to the ones the index was
+        built with; ``settings`` changes the ranking (BM25F weights, feedback)
+        for this Searcher only, which is how the relevance benchmarks compare
+        variants side by side.
+        """
         self.index_dir = str(index_dir)
         metadata = read_metadata(self.index_dir)
         self.groups = metadata.groups(self.index_dir)
@@ -228,7 +239,7 @@ class Searcher:
             False: None,
         }
         self._analyzer = NewsAnalyzer(self.groups)
-        self._ranker = Ranker()
+        self._ranker = Ranker(settings)
         self._labels = {group.token: group.label for group in self.groups}
         self._local = threading.local()
         self._open_searchers: list[WhooshSearcher] = []

@@ -22,6 +22,7 @@ PUBLIC_NAMES = [
     "IngestError",
     "IngestFailure",
     "QueryError",
+    "RankingSettings",
     "SearchResults",
     "Searcher",
     "SearchkitError",

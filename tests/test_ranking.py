@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from searchkit import Article, Indexer, Searcher
+from searchkit import Article, Indexer, RankingSettings, Searcher
 
 # A query about harbour dredging: the first three documents share its vocabulary
 # ("silt", "channel", "barge"), the fourth matches one query word only in passing,
@@ -111,3 +111,18 @@ def test_the_explained_query_is_the_scored_tree_under_not(dredging_index: Path) 
         excluded = searcher.search("harbour silt NOT zzzqqq")
     scored_words = plain.expanded_query.split(" feedback(")[0]
     assert scored_words.strip("(") in excluded.expanded_query
+
+
+def test_settings_belong_to_one_searcher(dredging_index: Path) -> None:
+    """Two Searchers with different settings rank side by side, without module globals."""
+    title_heavy = RankingSettings(field_weights={"title": 20.0, "body": 1.0}, feedback_docs=0)
+    with (
+        Searcher(dredging_index) as default,
+        Searcher(dredging_index, settings=title_heavy) as heavy,
+    ):
+        plain = default.search("silt report")
+        weighted = heavy.search("silt report")
+        again = default.search("silt report")
+    assert weighted.hits[0].id == "d3"  # the only title with both words
+    assert [h.score for h in weighted.hits] != [h.score for h in plain.hits]
+    assert [h.score for h in again.hits] == [h.score for h in plain.hits]
