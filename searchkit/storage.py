@@ -33,6 +33,7 @@ from whoosh.index import FileIndex
 from whoosh.reading import CorruptIndexError, TermNotFound
 from whoosh.util import random_name
 
+from searchkit.engine import unpickling
 from searchkit.errors import (
     IndexCorruptError,
     IndexDirectoryError,
@@ -44,6 +45,10 @@ from searchkit.schema import SCHEMA_VERSION, build_schema
 from searchkit.synonyms import AliasGroup, fingerprint, groups_to_lines, parse_synonyms
 
 log = logging.getLogger("searchkit")
+
+# Every index is opened or created through this module, so this is the one place that
+# makes Whoosh unpickle index files through searchkit's allow-list (see unpickling.py).
+unpickling.install()
 
 READER_ATTEMPTS = 10
 """Times opening a reader is tried while concurrent commits delete the segments it lists."""
