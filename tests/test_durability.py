@@ -258,6 +258,8 @@ SCENARIOS: dict[str, tuple[dict[str, Any], Callable[[Indexer], None]]] = {
 
 @dataclass
 class Recorded:
+    """One commit as the disk saw it: its events, and the documents before and after."""
+
     index: Path
     recorder: DiskRecorder
     before: dict[str, str]
@@ -265,20 +267,29 @@ class Recorded:
     old_files: set[str]
 
 
+def record(index: Path, log: Path, commit: Callable[[], None]) -> Recorded:
+    """Run ``commit`` (which writes to ``index``) with every disk event recorded."""
+    before = index_snapshot(index)
+    old_files = {p.name for p in index.iterdir() if p.is_file()}
+    recorder = DiskRecorder(index, log)
+    with pytest.MonkeyPatch.context() as patches:
+        recorder.install(patches)
+        commit()
+    return Recorded(index, recorder, before, index_snapshot(index), old_files)
+
+
 def record_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: str) -> Recorded:
     options, transaction = SCENARIOS[scenario]
     index = committed_index(tmp_path)
-    before = index_snapshot(index)
-    old_files = {p.name for p in index.iterdir() if p.is_file()}
     monkeypatch.setattr(indexer_module, "worker_count", lambda: 2)
-    recorder = DiskRecorder(index, tmp_path / "events.log")
-    with monkeypatch.context() as patches:
-        recorder.install(patches)
+
+    def commit() -> None:
         with Indexer(index, **options) as indexer:
             transaction(indexer)
-    after = index_snapshot(index)
-    assert after != before
-    return Recorded(index, recorder, before, after, old_files)
+
+    recorded = record(index, tmp_path / "events.log", commit)
+    assert recorded.after != recorded.before
+    return recorded
 
 
 # --------------------------------------------------------------------------- the order
