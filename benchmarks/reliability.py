@@ -22,6 +22,10 @@ Sections (each a row of the table; the default sizes are what issue 6 asks):
   then near-limit monsters, each in its own process for its time and peak memory.
 * queries: ``--queries`` hostile queries on the BBC index, timed one by one.
 * files: unreadable, vanishing and looping files, and a full disk at many moments.
+* pickles: indexes with ``__reduce__`` gadgets planted in each kind of pickle Whoosh
+  reads, through every command and ``--rebuild``; a payload that runs is a corrupted index.
+* powerloss: several kinds of commit recorded write by write and flush by flush, and the
+  folder a power cut after each event could leave opened in every way it could be left.
 
 The fault-injection helpers are the test suite's own (tests/test_reliability_*.py), so
 the benchmark and the tests attack searchkit the same way. ``../shared/data/bbc`` is
@@ -769,6 +773,184 @@ def vanishing_and_loops(row: Row, work: Path, corpus: WorkingCorpus) -> None:
     row.time("corpus with link loops", time.monotonic() - started)
 
 
+# --------------------------------------------------------------------------- crafted pickles
+
+
+PICKLE_SLOTS = ("toc segments", "toc schema", "segment directory", "whoosh 1 toc")
+"""Where a gadget is planted: the TOC's pickled segment list or schema, a segment file's
+pickled directory of parts, or the schema of a table of contents in Whoosh 1's format."""
+
+
+def pickles_section(work: Path) -> Row:
+    """Indexes whose pickles hold ``__reduce__`` gadgets that would create a marker file.
+
+    Every command must say the index is damaged (or simply work, where it never
+    reads the planted pickle), ``--rebuild`` must repair it, and the marker must
+    never appear: a payload that ran is counted as a corrupted index.
+    """
+    from test_unpickling import (
+        GADGETS,
+        gadget_module_dir,
+        payload_ran,
+        plant_in_segment,
+        plant_in_toc,
+    )
+
+    row = Row(f"crafted pickles: {len(GADGETS)} gadgets")
+    corpus = WorkingCorpus.create(work / "pickles-corpus", initial=120, spare=0, seed=11)
+    pristine = work / "pickles-pristine"
+    cli(["index", corpus.folder, "--index", pristine, "-q"])
+    doc_id = sorted(index_snapshot(pristine))[0]
+    commands = [
+        ["stats"],
+        ["query", "government"],
+        ["show", doc_id],
+        ["index", corpus.folder, "-q"],
+        ["index", corpus.folder, "-q", "--rebuild"],
+    ]
+    for name in GADGETS:
+        for slot in PICKLE_SLOTS:
+            case = work / "pickles-case"
+            shutil.rmtree(case, ignore_errors=True)
+            marker = case / "marker"
+            env = user_environment()
+            env["PYTHONPATH"] = str(gadget_module_dir(case / "modules", marker))
+            row.faults += 1
+            for number, args in enumerate(commands):
+                # Each command gets its own crafted copy: a run that commits rewrites the TOC.
+                index = case / f"index-{number}"
+                shutil.copytree(pristine, index)
+                if slot == "segment directory":
+                    plant_in_segment(index, name, marker)
+                elif slot == "whoosh 1 toc":
+                    plant_in_toc(index, name, marker, slot="schema", version=-110)
+                else:
+                    plant_in_toc(index, name, marker, slot=slot.split()[1])
+                row.trials += 1
+                what = f"{name} in the {slot}: `{' '.join(map(str, args[:1] + args[-1:]))}`"
+                started = time.monotonic()
+                try:
+                    result = subprocess.run(
+                        [*searchkit_command(), *map(str, args), "--index", str(index)],
+                        capture_output=True,
+                        text=True,
+                        timeout=HANG_SECONDS,
+                        env=env,
+                        check=False,
+                    )
+                except subprocess.TimeoutExpired:
+                    row.tracebacks += 1
+                    row.problem(f"{what} hung")
+                    continue
+                row.time(what, time.monotonic() - started)
+                if crashed(result.stderr):
+                    row.tracebacks += 1
+                    row.problem(f"{what}: {result.stderr[-300:]}")
+                elif result.returncode != 0 and (
+                    REBUILD_HINT not in result.stderr or str(index) not in result.stderr
+                ):
+                    row.problem(f"{what} unclear: {result.stderr[-200:]}")
+            if payload_ran(marker, name):
+                row.corrupted += 1
+                row.problem(f"{name} in the {slot}: the payload ran")
+            documents, _error = usable(index)  # the --rebuild copy
+            missing = len(corpus.present) - (documents or 0)
+            if missing:
+                row.documents_lost += missing
+                row.problem(f"{name} in the {slot}: --rebuild did not restore every document")
+    return row
+
+
+# --------------------------------------------------------------------------- power loss
+
+
+def powerloss_section(work: Path) -> Row:
+    """Several kinds of commit, each recorded write by write, flush by flush; after every
+    event, the folder is rebuilt in each way a power cut there could leave it and opened.
+
+    It must open at the old commit or the new one (anything else is a corrupted
+    index, or a traceback for an unexpected exception), and once the commit has
+    returned, at the new one (otherwise its documents count as lost).
+    """
+    from test_durability import NAMINGS, rebuild_folder, record
+
+    row = Row("power loss at every durable point")
+    corpus = WorkingCorpus.create(work / "power-corpus", initial=60, spare=200, seed=13)
+    index = work / "power-index"
+    searchkit.build_index([corpus.folder], index)
+    synonyms = work / "power-synonyms.txt"
+    synonyms.write_text("harbour, port\ngovernment, cabinet\n", encoding="utf-8")
+
+    def build(**options: Any) -> Callable[[], None]:
+        return lambda: (searchkit.build_index([corpus.folder], index, **options), None)[1]
+
+    def by_hand() -> None:
+        with searchkit.Indexer(index) as indexer:
+            for n in range(3):
+                indexer.add(searchkit.Article(f"hand-{n}", "Harbour news", "The harbour is open."))
+            indexer.delete(sorted(index_snapshot(index))[0])
+
+    commits: list[tuple[str, Callable[[], None], Callable[[], None]]] = [
+        ("incremental build", lambda: corpus.mutate(adds=10, edits=5, deletes=5), build()),
+        ("bulk build in workers", lambda: corpus.mutate(adds=150, edits=0, deletes=0), build()),
+        ("Indexer adds and a delete", lambda: None, by_hand),
+        ("new synonyms: re-analysis", lambda: None, build(synonyms=synonyms)),
+        ("rebuild", lambda: corpus.mutate(adds=0, edits=3, deletes=3), build(rebuild=True)),
+    ]
+    for number, (label, prepare, commit) in enumerate(commits):
+        prepare()
+        recorded = record(index, work / f"power-events-{number}.log", commit)
+        row.faults += len(recorded.recorder.states)
+        seen: set[str] = set()
+        for point, state in enumerate(recorded.recorder.states):
+            for naming in NAMINGS:
+                for unflushed in ("missing", "empty"):
+                    copy = work / "power-cut"
+                    shutil.rmtree(copy, ignore_errors=True)
+                    started = time.monotonic()
+                    rebuild_folder(state, naming, unflushed, copy)
+                    key = repr(sorted((p.name, p.read_bytes()) for p in copy.iterdir()))
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    row.trials += 1
+                    where = f"{label}, cut after {state.after} ({naming}, unflushed {unflushed})"
+                    outcome, detail = power_cut_outcome(recorded.before, recorded.after, copy)
+                    row.time(f"{label}: open after a cut", time.monotonic() - started)
+                    if outcome == "traceback":
+                        row.tracebacks += 1
+                    elif outcome in ("damaged", "mix"):
+                        row.corrupted += 1
+                    if detail:
+                        row.problem(f"{where}: {outcome}: {detail[:200]}")
+                    finished = point == len(recorded.recorder.states) - 1
+                    strict = naming == "flushed" and unflushed == "missing"
+                    if finished and strict and outcome == "old":
+                        lost = set(recorded.after.items()) - set(recorded.before.items())
+                        row.documents_lost += len(lost)
+                        row.problem(f"{label}: the finished commit did not survive a power cut")
+    return row
+
+
+def power_cut_outcome(before: dict[str, str], after: dict[str, str], copy: Path) -> tuple[str, str]:
+    """Which commit the folder a power cut left opens at ("old", "new", "damaged", "mix"
+    or "traceback"), and the detail of what went wrong."""
+    from test_reliability_support import check_index_usable
+
+    try:
+        check_index_usable(copy)
+        documents = index_snapshot(copy)
+    except SearchkitError as exc:
+        return "damaged", str(exc)
+    except Exception as exc:
+        return "traceback", f"{type(exc).__name__}: {exc}"
+    if documents == before:
+        return "old", ""
+    if documents == after:
+        return "new", ""
+    return "mix", f"{len(documents)} documents, neither commit"
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -813,7 +995,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     parser.add_argument(
         "--sections",
-        default="crash,queries,readers,writers,damage,documents,monsters,files",
+        default="crash,queries,readers,writers,damage,documents,monsters,files,pickles,powerloss",
         help="comma-separated subset to run (queries needs crash's index)",
     )
     options = parser.parse_args(argv)
@@ -832,6 +1014,8 @@ def main(argv: list[str] | None = None) -> int:
             ("documents", lambda: documents_section(work, options.docs, rng)),
             ("monsters", lambda: monsters_section(work, options.monster_scale)),
             ("files", lambda: files_section(work, options.budgets, rng)),
+            ("pickles", lambda: pickles_section(work)),
+            ("powerloss", lambda: powerloss_section(work)),
         ]
         (work / "crash").mkdir()
         wanted = set(options.sections.split(","))

@@ -31,6 +31,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import IndexingError
 
 from searchkit.column_scan import live_column_values
+from searchkit.engine.durable import DurableCommits
 from searchkit.errors import (
     IndexCorruptError,
     IndexIncompatibleError,
@@ -142,7 +143,7 @@ class _WorkerTask(SubWriterTask):  # type: ignore[misc]
         super().run()
 
 
-class _ParallelWriter(MpWriter):  # type: ignore[misc]
+class _ParallelWriter(DurableCommits, MpWriter):  # type: ignore[misc]
     """Whoosh's multi-process writer, with the transaction guarantees of the plain one.
 
     Analysis and posting-list building run in worker processes, each writing
@@ -150,7 +151,8 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
     lose documents). Compared with Whoosh's own MpWriter: a transaction too
     small to fill one batch is indexed in-process (no fork); a worker that
     crashed makes ``commit`` fail instead of silently dropping its documents;
-    and ``cancel`` stops the workers instead of leaving them waiting forever.
+    ``cancel`` stops the workers instead of leaving them waiting forever; and a
+    commit is durable (``DurableCommits``).
     """
 
     def _new_task(self) -> SubWriterTask:

@@ -14,7 +14,6 @@ import mmap
 import os
 import pickle
 import struct
-import tempfile
 import threading
 import time
 import warnings
@@ -33,6 +32,7 @@ from whoosh.index import FileIndex
 from whoosh.reading import CorruptIndexError, TermNotFound
 from whoosh.util import random_name
 
+from searchkit.engine import durable, unpickling
 from searchkit.errors import (
     IndexCorruptError,
     IndexDirectoryError,
@@ -44,6 +44,10 @@ from searchkit.schema import SCHEMA_VERSION, build_schema
 from searchkit.synonyms import AliasGroup, fingerprint, groups_to_lines, parse_synonyms
 
 log = logging.getLogger("searchkit")
+
+# Every index is opened or created through this module, so this is the one place that
+# makes Whoosh unpickle index files through searchkit's allow-list (see unpickling.py).
+unpickling.install()
 
 READER_ATTEMPTS = 10
 """Times opening a reader is tried while concurrent commits delete the segments it lists."""
@@ -216,22 +220,12 @@ def _new_file_mode() -> int:
 
 
 def write_metadata(index_dir: str | Path, metadata: IndexMetadata) -> None:
-    """Write the metadata atomically (temp file + rename), so a crash never leaves half a file."""
-    directory = Path(index_dir)
-    temp_name: str | None = None
+    """Write the metadata durably (temp file, fsync, rename, fsync of the folder), so neither
+    a crash nor a power cut ever leaves half a file."""
+    data = json.dumps(metadata.to_json(), indent=2).encode("utf-8")
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=".searchkit-", dir=directory)
-        if hasattr(os, "fchmod"):
-            os.fchmod(handle, _new_file_mode())
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(metadata.to_json(), stream, indent=2)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, directory / METADATA_FILE)
+        durable.write_durably(Path(index_dir) / METADATA_FILE, data, _new_file_mode())
     except OSError as exc:
-        if temp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp_name)  # a full disk should not also collect half-written files
         raise IndexWriteError(
             str(index_dir), f"cannot write {METADATA_FILE} in {index_dir}: {exc}"
         ) from exc
@@ -249,6 +243,10 @@ class _FixedSchemaIndex(FileIndex):  # type: ignore[misc]
     @property
     def schema(self) -> Any:
         return self._schema
+
+    def writer(self, **kwargs: Any) -> Any:
+        """Whoosh's single-process writer, with durable commits (see engine/durable.py)."""
+        return durable.DurableSegmentWriter(self, **kwargs)
 
     def reader(self, reuse: Any = None) -> Any:
         """Open the current segments, retrying while a commit replaces them.
@@ -274,8 +272,8 @@ class _FixedSchemaIndex(FileIndex):  # type: ignore[misc]
         raise AssertionError("unreachable")
 
 
-class TrackingFileStorage(FileStorage):  # type: ignore[misc]
-    """Whoosh's file storage, remembering the files it creates.
+class TrackingFileStorage(durable.DurableRenames, FileStorage):  # type: ignore[misc]
+    """Whoosh's file storage, remembering the files it creates, with durable renames.
 
     When a write fails part-way (a full disk), Whoosh's cleanup releases the
     lock but leaves the new segment's files open, some of them only reachable
@@ -399,11 +397,20 @@ def open_index(
 
 
 def create_index(index_dir: str | Path, groups: Sequence[AliasGroup]) -> FileIndex:
-    """Create an empty index (removing any Whoosh files already there) with its metadata."""
+    """Create an empty index (removing any Whoosh files already there) with its metadata.
+
+    The new folder's own name is flushed too, so a power cut cannot lose the
+    index that a completed first run reported.
+    """
     directory = Path(index_dir)
     try:
+        new_folder = not directory.is_dir()
         directory.mkdir(parents=True, exist_ok=True)
-        ix = whoosh_index.create_in(str(directory), build_schema(groups))
+        if new_folder:
+            durable.fsync_directory(directory.absolute().parent)
+        ix = _FixedSchemaIndex.create(
+            TrackingFileStorage(str(directory)), build_schema(groups), INDEX_NAME
+        )
     except OSError as exc:
         raise IndexWriteError(
             str(index_dir), f"cannot create an index in {index_dir}: {exc}"
