@@ -74,7 +74,7 @@ READ_DAMAGE: tuple[type[Exception], ...] = (
 """What Whoosh raises when the bytes it reads from an index are wrong: each of these,
 raised while reading an index, is reported as IndexCorruptError (see is_read_damage)."""
 
-_READING_MODULES = ("whoosh", "searchkit.storage")
+_READING_MODULES = ("whoosh", "searchkit.storage", "searchkit.engine")
 """Code that reads index files: an error whose last frame of ours or Whoosh's is here
 came from the index's bytes, any other is a bug in the code that raised it."""
 
