@@ -36,6 +36,7 @@ from searchkit.errors import (
     IndexIncompatibleError,
     IndexLockedError,
     IndexWriteError,
+    IngestError,
     SearchkitError,
 )
 from searchkit.models import Article, IndexReport, IngestFailure
@@ -527,6 +528,7 @@ def build_index(
     rebuild: bool = False,
     lock_timeout: float = 5.0,
     on_progress: ProgressCallback | None = None,
+    follow_links: bool = False,
 ) -> IndexReport:
     """Bring the index in line with the files under ``paths``, incrementally.
 
@@ -534,12 +536,18 @@ def build_index(
     disappeared from those folders removed, and unchanged files (same bytes)
     not even parsed. A file that fails to ingest keeps its previously indexed
     documents, so a bad edit never loses data. Everything lands in one commit.
+
+    Symbolic links are followed only when their target lies under one of
+    ``paths``, or always with ``follow_links``; devices, FIFOs, ``/proc`` and
+    index folders (``index_dir`` among them) are never read. What was left
+    out is in ``report.passed_over``.
     """
     from searchkit.ingest import scan
 
     started = time.monotonic()
-    corpus = scan(paths)
-    roots = [str(Path(p).resolve()) for p in paths]
+    named = list(paths)
+    corpus = scan(named, follow_links=follow_links, exclude=[index_dir])
+    roots = [str(Path(p).resolve()) for p in named]
     tally = _Tally(failures=list(corpus.failures))
     unreadable_dirs = [failure.path for failure in corpus.failures]
     # The pool is forked before the writer exists, so no worker inherits the write lock.
@@ -572,6 +580,7 @@ def build_index(
         seconds=time.monotonic() - started,
         failures=tuple(tally.failures),
         skipped_paths=tuple(str(p) for p in corpus.skipped),
+        passed_over=corpus.passed_over,
     )
 
 
@@ -631,11 +640,16 @@ def _prepare_file(
 ) -> _FileJob:
     """Read and hash a file, and decide whether it needs extracting (same bytes: no)."""
     from searchkit.ingest import MAX_FILE_BYTES
+    from searchkit.ingest.special import read_regular_file
 
     key = str(path)
     try:
-        # An oversized file is not read here: the ingester reports it with its own message.
-        data = None if path.stat().st_size > MAX_FILE_BYTES else path.read_bytes()
+        data: bytes | None
+        data, size = read_regular_file(path, MAX_FILE_BYTES)
+        if size > MAX_FILE_BYTES:
+            data = None  # not read: the ingester reports it with its own message
+    except IngestError as exc:  # swapped for a FIFO or device since the scan
+        return _FileJob(path, extract=False, failure=IngestFailure(key, exc.reason))
     except OSError as exc:
         failure = IngestFailure(key, f"cannot read file: {exc.strerror or exc}")
         return _FileJob(path, extract=False, failure=failure)
