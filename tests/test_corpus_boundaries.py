@@ -66,6 +66,18 @@ def test_a_link_out_of_the_corpus_is_not_followed(
     assert "--follow-links" in result.stderr
 
 
+def test_follow_links_reads_them_and_a_later_run_without_it_drops_them(
+    corpus: Path, outside: Path, tmp_path: Path
+) -> None:
+    (corpus / "etc").symlink_to(outside, target_is_directory=True)
+    index = tmp_path / "index"
+    assert run_cli(["index", corpus, "--index", index, "-q", "--follow-links"]).returncode == 0
+    assert titles(index) == {"Harbour story", "Private secret"}
+    again = run_cli(["index", corpus, "--index", index, "-q"])
+    assert again.returncode == 0 and "removed 1" in again.stdout
+    assert titles(index) == {"Harbour story"}
+
+
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="no /proc here")
 @pytest.mark.parametrize("follow", [False, True], ids=["default", "follow-links"])
 def test_a_link_to_proc_ends_quickly_and_reads_nothing(
