@@ -3,7 +3,8 @@
 Run from the repository root::
 
     python benchmarks/reliability.py [--kills N] [--docs N] [--queries N] [--flips N]
-                                     [--corpus DIR] [--json OUT] [--seed S]
+                                     [--cycles N] [--names N] [--corpus DIR] [--json OUT]
+                                     [--seed S] [--sections LIST]
 
 Sections (each a row of the table; the default sizes are what issue 6 asks):
 
@@ -26,6 +27,12 @@ Sections (each a row of the table; the default sizes are what issue 6 asks):
   reads, through every command and ``--rebuild``; a payload that runs is a corrupted index.
 * powerloss: several kinds of commit recorded write by write and flush by flush, and the
   folder a power cut after each event could leave opened in every way it could be left.
+* sync: ``--cycles`` rounds of random edits (feeds, records, captures, a linked folder,
+  duplicate ids), each followed by a run (every fifth killed first, then re-run); the
+  index must then hold exactly the records present.
+* names: ``--names`` corpora with file names that are not UTF-8 and a record with a lone
+  surrogate in a field, each indexed twice and rebuilt: bad records fail alone, odd names
+  keep one safe id, nothing is called damaged.
 
 The fault-injection helpers are the test suite's own (tests/test_reliability_*.py), so
 the benchmark and the tests attack searchkit the same way. ``../shared/data/bbc`` is
@@ -81,6 +88,8 @@ from test_reliability_support import (  # noqa: E402
     start_python,
     user_environment,
 )
+from test_reliability_sync import FeedCorpus  # noqa: E402
+from test_reliability_sync import indexed as sync_indexed  # noqa: E402
 from test_reliability_writers import LOCK_HOLDER  # noqa: E402
 
 import searchkit  # noqa: E402
@@ -951,6 +960,132 @@ def power_cut_outcome(before: dict[str, str], after: dict[str, str], copy: Path)
     return "mix", f"{len(documents)} documents, neither commit"
 
 
+# --------------------------------------------------------------------------- sync and names
+
+
+def sync_section(work: Path, cycles: int, rng: random.Random) -> Row:
+    """Random edits of feeds, records, captures and a linked folder; after every run the
+    index must hold exactly the records present (every fifth run is first killed)."""
+    row = Row("sync: random file/record edit cycles converge")
+    corpus = FeedCorpus.create(work / "sync", seed=rng.randrange(2**32))
+    index = work / "sync" / "index"
+    args = ["index", corpus.folder, "--index", index, "-q", "--follow-links"]
+    searchkit.build_index([corpus.folder], index, follow_links=True)
+    for cycle in range(cycles):
+        row.trials += 1
+        for _ in range(rng.randint(1, 3)):
+            corpus.edit()
+            row.faults += 1
+        started = time.monotonic()
+        try:
+            if cycle % 5 == 4:
+                row.faults += kill_after(start_cli(args), rng.uniform(0.2, 1.2))
+                result = cli(args)
+                if crashed(result.stderr) or result.returncode not in (0, 1):
+                    row.tracebacks += crashed(result.stderr)
+                    row.problem(f"cycle {cycle}: exit {result.returncode}: {result.stderr[-300:]}")
+            else:
+                report = searchkit.build_index([corpus.folder], index, follow_links=True)
+                if report.failed != corpus.expected_duplicates():
+                    row.problem(f"cycle {cycle}: {report.failed} failures, expected duplicates")
+        except Exception as exc:
+            row.tracebacks += 1
+            row.problem(f"cycle {cycle}: {type(exc).__name__}: {exc}")
+            continue
+        row.time(f"cycle {cycle}", time.monotonic() - started)
+        (want_records, want_captures) = corpus.expected()
+        (got_records, got_captures) = sync_indexed(index)
+        wrong = {
+            i
+            for i in want_records.keys() | got_records.keys()
+            if want_records.get(i) != got_records.get(i)
+        }
+        wrong_captures = want_captures ^ got_captures
+        if wrong or wrong_captures:
+            row.documents_lost += len(wrong) + len(wrong_captures)
+            row.problem(
+                f"cycle {cycle}: differs in {sorted(wrong)[:5]} {sorted(wrong_captures)[:3]}"
+                f" after {corpus.log[-3:]}"
+            )
+        documents, error = usable(index)
+        if documents is None:
+            row.corrupted += 1
+            row.problem(f"cycle {cycle}: index unusable: {error}")
+    return row
+
+
+def names_section(work: Path, trials: int, rng: random.Random) -> Row:
+    """File names with bytes that are not UTF-8 and records whose fields hold lone
+    surrogates, among good files: each bad record fails alone, each bad name is indexed
+    under the same id on every run and after --rebuild, and nothing says "damaged"."""
+    row = Row("names: bad file names and ids")
+    for trial in range(trials):
+        row.trials += 1
+        folder = work / "names" / f"t{trial}"
+        folder.mkdir(parents=True)
+        index = work / "names" / f"i{trial}"
+        odd_names = [
+            bytes(folder)
+            + b"/"
+            + bytes([rng.choice([*range(0x80, 0xC0), *range(0xF8, 0x100)])])  # never UTF-8
+            + rng.choice("abc").encode()
+            + f"-{n}.txt".encode()
+            for n in range(rng.randint(1, 3))
+        ]
+        for n, name in enumerate(odd_names):
+            with open(name, "wb") as handle:
+                handle.write(f"Odd name {n}\n\nThe harbour council met about odd {n}.\n".encode())
+        field_name = rng.choice(["id", "title", "source", "author", "url"])
+        bad = {"id": f"bad-{trial}", "title": "Bad", "body": "harbour bad"}
+        bad[field_name] = rng.choice(["\ud800", "x\udfff", "\udc80y"])
+        good = {"id": f"good-{trial}", "title": "Good", "body": "harbour good"}
+        (folder / "feed.jsonl").write_text(
+            json.dumps(bad) + "\n" + json.dumps(good) + "\n", encoding="utf-8"
+        )
+        row.faults += len(odd_names) + 1
+        started = time.monotonic()
+        seen: list[list[tuple[str, str | None]]] = []
+        for extra in ([], [], ["--rebuild"]):
+            result = cli(["index", folder, "--index", index, "-q", *extra])
+            if crashed(result.stderr):
+                row.tracebacks += 1
+            failures = [line for line in result.stderr.splitlines() if line.startswith("failed:")]
+            # an id cannot be repaired, so it fails; other fields may lose the surrogate instead
+            allowed = (1,) if field_name == "id" else (0, 1)
+            # an emptied title fails as "record has no title": still that record alone
+            where = f"feed.jsonl:1: field '{field_name}'" if field_name == "id" else "feed.jsonl:1:"
+            named = all(where in line for line in failures)
+            if len(failures) not in allowed or not named or "damaged" in result.stderr:
+                row.problem(f"trial {trial} ({field_name}): {result.stderr[-300:]}")
+            seen.append(odd_documents(row, index, len(odd_names), f"good-{trial}"))
+        row.time(f"trial {trial} ({field_name})", time.monotonic() - started)
+        if seen[0] != seen[1] or seen[1] != seen[2]:
+            row.problem(f"trial {trial}: ids or paths changed between runs: {seen}")
+        paths = [path or "" for hit in seen[-1] for path in hit[1:]]
+        if any("%" not in path for path in paths):
+            row.problem(f"trial {trial}: odd names not stored percent-encoded: {paths}")
+    return row
+
+
+def odd_documents(row: Row, index: Path, odd: int, good: str) -> list[tuple[str, str | None]]:
+    """(id, path) of each odd-named file's document; a missing one counts as lost."""
+    found: list[tuple[str, str | None]] = []
+    try:
+        with searchkit.Searcher(index) as searcher:
+            for n in range(odd):
+                hits = searcher.search(f'"odd name {n}"').hits
+                found += [(hit.id, hit.path) for hit in hits[:1]]
+                row.documents_lost += len(hits) != 1
+            searcher.get(good)
+    except SearchkitError as exc:
+        row.documents_lost += 1
+        row.problem(f"{index.name}: {exc}")
+    except Exception as exc:
+        row.corrupted += 1
+        row.problem(f"{index.name}: {type(exc).__name__}: {exc}")
+    return found
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -988,6 +1123,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flips", type=int, default=300, help="byte-flipped index copies (300)")
     parser.add_argument("--rounds", type=int, default=100, help="writer commits for readers")
     parser.add_argument("--budgets", type=int, default=20, help="full-disk trials (20)")
+    parser.add_argument("--cycles", type=int, default=200, help="sync edit cycles (200)")
+    parser.add_argument("--names", type=int, default=20, help="bad-name trials (20)")
     parser.add_argument(
         "--monster-scale", type=float, default=1.0, help="scale the monster pages (1.0 = 19 MB)"
     )
@@ -995,7 +1132,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     parser.add_argument(
         "--sections",
-        default="crash,queries,readers,writers,damage,documents,monsters,files,pickles,powerloss",
+        default=(
+            "crash,queries,readers,writers,damage,documents,monsters,files,"
+            "pickles,powerloss,sync,names"
+        ),
         help="comma-separated subset to run (queries needs crash's index)",
     )
     options = parser.parse_args(argv)
@@ -1016,6 +1156,8 @@ def main(argv: list[str] | None = None) -> int:
             ("files", lambda: files_section(work, options.budgets, rng)),
             ("pickles", lambda: pickles_section(work)),
             ("powerloss", lambda: powerloss_section(work)),
+            ("sync", lambda: sync_section(work, options.cycles, rng)),
+            ("names", lambda: names_section(work, options.names, rng)),
         ]
         (work / "crash").mkdir()
         wanted = set(options.sections.split(","))

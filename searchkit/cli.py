@@ -300,6 +300,12 @@ def _progress(enabled: bool) -> Iterator[_ProgressReporter | None]:
 @_synonym_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
+    "--follow-links",
+    is_flag=True,
+    help="Follow every symbolic link, also those pointing outside PATH... "
+    "(devices, FIFOs and /proc are never read).",
+)
+@click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
     default=5.0,
@@ -317,11 +323,14 @@ def index_command(
     synonyms_file: str | None,
     no_synonyms: bool,
     quiet: bool,
+    follow_links: bool,
     lock_timeout: float,
 ) -> None:
     """Add, update and remove articles so the index matches PATH... (files or folders).
 
-    Unchanged files are skipped, so running it again is cheap. Exit status 1
+    Unchanged files are skipped, so running it again is cheap. Symbolic links
+    are followed only into PATH... unless --follow-links; what was left out
+    (links, FIFOs, devices, index folders) is listed on stderr. Exit status 1
     when any file failed (each is listed with its reason on stderr).
     """
     _check_synonym_flags(synonyms_file, no_synonyms)
@@ -338,11 +347,14 @@ def index_command(
                 use_synonyms=not no_synonyms,
                 lock_timeout=lock_timeout,
                 on_progress=reporter,
+                follow_links=follow_links,
             )
     except KeyboardInterrupt:
         _echo("interrupted; the last committed index is intact", err=True)
         ctx.exit(EXIT_INTERRUPTED)
     _echo(report.summary())
+    for left_out in report.passed_over:
+        _echo(f"left out: {left_out}", err=True)
     for failure in report.failures:
         _echo(f"failed: {failure}", err=True)
     if report.failed:

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timezone
 from pathlib import Path
 from types import TracebackType
@@ -37,10 +37,12 @@ from searchkit.errors import (
     IndexIncompatibleError,
     IndexLockedError,
     IndexWriteError,
+    IngestError,
     SearchkitError,
 )
-from searchkit.models import Article, IndexReport, IngestFailure
+from searchkit.models import Article, IndexReport, IngestFailure, SkippedPath
 from searchkit.pending import PendingDocuments
+from searchkit.safe_text import has_surrogate, path_text
 from searchkit.storage import (
     READ_DAMAGE,
     TrackingFileStorage,
@@ -225,16 +227,36 @@ def article_fields(article: Article, file_hash: str = "") -> dict[str, Any]:
         "content_hash": article.content_hash,
         "file_hash": file_hash,
     }
-    for name in ("url", "source", "author", "path"):
+    for name in ("url", "source", "author"):
         value = getattr(article, name)
         if value:
             doc[name] = value
+    if article.path:
+        doc["path"] = path_text(article.path)
     if article.published is not None:
         published = article.published
         if published.tzinfo is not None:
             published = published.astimezone(timezone.utc).replace(tzinfo=None)
         doc["published"] = published
     return doc
+
+
+_TEXT_FIELDS = ("id", "title", "body", "url", "source", "author")
+
+
+def unstorable_text(article: Article) -> str | None:
+    """Why the index cannot store ``article``, or None when it can.
+
+    A lone surrogate (half a UTF-16 pair, e.g. from a JSON ``"\\ud800"``)
+    is not text and cannot be encoded; caught here, it fails that one
+    article instead of the whole commit. Paths are made safe by
+    ``article_fields`` instead, since a file name is not the author's to fix.
+    """
+    for name in _TEXT_FIELDS:
+        value = getattr(article, name)
+        if isinstance(value, str) and has_surrogate(value):
+            return f"field {name!r} holds a lone surrogate (half a UTF-16 pair), which is not text"
+    return None
 
 
 class Indexer:
@@ -388,6 +410,9 @@ class Indexer:
         Adding an id again in the same transaction replaces the earlier
         version in its place; nothing reaches the index before the commit.
         """
+        reason = unstorable_text(article)
+        if reason is not None:
+            raise IngestError(path_text(article.path or article.id), reason)
         self._ensure_writer()  # takes the lock now, so a second writer is refused early
         self._pending.put(article_fields(article, file_hash))
 
@@ -543,21 +568,31 @@ def build_index(
     rebuild: bool = False,
     lock_timeout: float = 5.0,
     on_progress: ProgressCallback | None = None,
+    follow_links: bool = False,
 ) -> IndexReport:
     """Bring the index in line with the files under ``paths``, incrementally.
 
-    New files are added, changed ones re-indexed, documents whose files
-    disappeared from those folders removed, and unchanged files (same bytes)
-    not even parsed. A file that fails to ingest keeps its previously indexed
+    New files are added, changed ones re-indexed, and unchanged files (same
+    bytes) not even parsed; a document is removed once no file under those
+    paths holds its id any more (its file is gone, or no longer has that
+    record). A file that fails to ingest keeps its previously indexed
     documents, so a bad edit never loses data. Everything lands in one commit.
+
+    Symbolic links are followed only when their target lies under one of
+    ``paths``, or always with ``follow_links``; devices, FIFOs, ``/proc`` and
+    index folders (``index_dir`` among them) are never read. What was left
+    out is in ``report.passed_over``. When several files hold one id, the
+    file whose path sorts first keeps it; each other copy is a failure of its
+    file, reported on every run until the conflict is gone.
     """
     from searchkit.ingest import scan
 
     started = time.monotonic()
-    corpus = scan(paths)
-    roots = [str(Path(p).resolve()) for p in paths]
-    tally = _Tally(failures=list(corpus.failures))
-    unreadable_dirs = [failure.path for failure in corpus.failures]
+    named = list(paths)
+    corpus = scan(named, follow_links=follow_links, exclude=[index_dir])
+    roots = [path_text(os.path.abspath(path)) for path in named]
+    tally = _Tally(failures=[_safe_failure(failure) for failure in corpus.failures])
+    unreadable_dirs = [failure.path for failure in tally.failures]
     # The pool is forked before the writer exists, so no worker inherits the write lock.
     pool = _extraction_pool(corpus.files)
     try:
@@ -587,8 +622,16 @@ def build_index(
         failed=len(tally.failures),
         seconds=time.monotonic() - started,
         failures=tuple(tally.failures),
-        skipped_paths=tuple(str(p) for p in corpus.skipped),
+        skipped_paths=tuple(path_text(path) for path in corpus.skipped),
+        passed_over=tuple(
+            SkippedPath(path_text(item.path), path_text(item.reason)) for item in corpus.passed_over
+        ),
     )
+
+
+def _safe_failure(failure: IngestFailure) -> IngestFailure:
+    """The failure with a path (and reason) that can be printed: see ``path_text``."""
+    return IngestFailure(path_text(failure.path), path_text(failure.reason), failure.line)
 
 
 def _sync_files(
@@ -601,7 +644,14 @@ def _sync_files(
     tally: _Tally,
     on_progress: ProgressCallback | None,
 ) -> None:
-    """Add, update and remove documents so the index matches ``files`` (one transaction)."""
+    """Make the index hold exactly the records of ``files`` under ``roots`` (one transaction).
+
+    A document is kept only when a file claims its id this run: by holding
+    it, or by keeping its old documents because it could not be read. Others
+    are removed if their path lies under ``roots`` (as reached, through any
+    links) and outside any folder that could not be read; documents indexed
+    from elsewhere are left alone.
+    """
     existing = {} if rebuild else indexer.existing_documents()
     by_path: dict[str, list[str]] = {}
     for doc_id, (doc_path, _file_hash, _content_hash) in existing.items():
@@ -613,18 +663,12 @@ def _sync_files(
         _apply_file(indexer, job, items, existing, produced, tally)
         if on_progress is not None:
             on_progress(done, total)
-    vanished = {
-        doc_path: ids
-        for doc_path, ids in by_path.items()
-        if _is_under(doc_path, roots) and not _is_under(doc_path, unreadable_dirs)
-    }
-    for doc_path in map(str, files):
-        vanished.pop(doc_path, None)
-    for ids in vanished.values():
-        for doc_id in ids:
-            if doc_id not in produced:
-                indexer.delete(doc_id)
-                tally.removed += 1
+    for doc_id, (doc_path, _file_hash, _content_hash) in existing.items():
+        if doc_id in produced or not _is_under(doc_path, roots):
+            continue
+        if not _is_under(doc_path, unreadable_dirs):
+            indexer.delete(doc_id)
+            tally.removed += 1
 
 
 @dataclass
@@ -632,6 +676,8 @@ class _FileJob:
     """One corpus file on its way through a build: read and hashed, maybe to extract."""
 
     path: Path
+    key: str
+    """The path as stored in the index (``path_text``) and shown in reports."""
     data: bytes | None = None
     file_hash: str = ""
     old_ids: list[str] = field(default_factory=list)
@@ -647,23 +693,29 @@ def _prepare_file(
 ) -> _FileJob:
     """Read and hash a file, and decide whether it needs extracting (same bytes: no)."""
     from searchkit.ingest import MAX_FILE_BYTES
+    from searchkit.ingest.special import read_regular_file
 
-    key = str(path)
+    key = path_text(path)
+    old_ids = by_path.get(key, [])
     try:
-        # An oversized file is not read here: the ingester reports it with its own message.
-        data = None if path.stat().st_size > MAX_FILE_BYTES else path.read_bytes()
+        data: bytes | None
+        data, size = read_regular_file(path, MAX_FILE_BYTES)
+    except IngestError as exc:  # swapped for a FIFO or device since the scan
+        failure = IngestFailure(key, exc.reason)
+        return _FileJob(path, key, old_ids=old_ids, extract=False, failure=failure)
     except OSError as exc:
         failure = IngestFailure(key, f"cannot read file: {exc.strerror or exc}")
-        return _FileJob(path, extract=False, failure=failure)
+        return _FileJob(path, key, old_ids=old_ids, extract=False, failure=failure)
+    if size > MAX_FILE_BYTES:
+        data = None  # not read: the ingester reports it with its own message
     file_hash = hashlib.sha1(data).hexdigest() if data is not None else ""
-    old_ids = by_path.get(key, [])
     unchanged = bool(
         old_ids
         and file_hash
         and not indexer.clearing
         and all(existing[i][1] == file_hash for i in old_ids)
     )
-    return _FileJob(path, data, file_hash, old_ids, extract=not unchanged)
+    return _FileJob(path, key, data, file_hash, old_ids, extract=not unchanged)
 
 
 def _extract_file(path: Path, data: bytes | None) -> list[Article | IngestFailure]:
@@ -723,35 +775,75 @@ def _apply_file(
     produced: dict[str, str],
     tally: _Tally,
 ) -> None:
-    """Write one file's articles (or keep its old documents) and count what happened."""
-    key = str(job.path)
+    """Write one file's articles (or keep its old documents) and count what happened.
+
+    A file whose bytes are unchanged is not read again, unless a file
+    earlier in path order has taken one of its ids this run: then it is, so
+    the clash is reported on the run that causes it.
+    """
     if job.failure is not None:
         tally.failures.append(job.failure)
+        _keep_old_documents(job, produced)
         return
     if not job.extract:
-        tally.unchanged += len(job.old_ids)
-        produced.update(dict.fromkeys(job.old_ids, key))
-        return
-    articles: list[Article] = []
-    for item in items:
-        if isinstance(item, IngestFailure):
-            tally.failures.append(item)
-        elif item.id in produced:
-            tally.failures.append(
-                IngestFailure(key, f"duplicate id {item.id!r} (also in {produced[item.id]})")
-            )
-        else:
-            articles.append(item)
-            produced[item.id] = key
-    if not articles:
-        produced.update(dict.fromkeys(job.old_ids, key))  # keep what this file had indexed
-        return
+        if not any(doc_id in produced for doc_id in job.old_ids):
+            tally.unchanged += len(job.old_ids)
+            _keep_old_documents(job, produced)
+            return
+        items = _extract_file(job.path, None)
+    articles, broken, any_failed = _claim_articles(job, items, produced, tally)
+    if broken:  # which records the broken parts held is unknown: a bad edit never loses data
+        _keep_old_documents(job, produced)
+    # Stored without the file's hash, a file with failures is read again on the
+    # next run, so its failures (a duplicate id, say) are reported until fixed.
+    file_hash = "" if any_failed else job.file_hash
     for article in articles:
         previous = existing.get(article.id)
-        indexer.add(article, file_hash=job.file_hash)
+        indexer.add(article, file_hash=file_hash)
         if previous is None:
             tally.added += 1
         elif previous[2] == article.content_hash and not indexer.rebuild:
             tally.unchanged += 1
         else:
             tally.updated += 1
+
+
+def _keep_old_documents(job: _FileJob, produced: dict[str, str]) -> None:
+    """Claim the documents the file had indexed, except ids another file took this run."""
+    for doc_id in job.old_ids:
+        produced.setdefault(doc_id, job.key)
+
+
+def _claim_articles(
+    job: _FileJob, items: list[Any], produced: dict[str, str], tally: _Tally
+) -> tuple[list[Article], bool, bool]:
+    """The file's articles that are its to write; whether part of it could not be read;
+    and whether anything in it failed.
+
+    An id already claimed this run stays where it is: files are taken in path
+    order, so the first path in sorted order keeps an id (and within a file,
+    the first record). Every other copy, and any article the index cannot
+    store, becomes a failure naming this file.
+    """
+    articles: list[Article] = []
+    broken = False
+    failed_before = len(tally.failures)
+    for item in items:
+        if isinstance(item, IngestFailure):
+            broken = True
+            tally.failures.append(IngestFailure(job.key, path_text(item.reason), line=item.line))
+            continue
+        reason = unstorable_text(item)
+        if reason is None and item.id in produced:
+            holder = produced[item.id]
+            where = "an earlier record of this file" if holder == job.key else holder
+            reason = (
+                f"duplicate id {item.id!r} (also in {where}, which keeps it: "
+                f"the first path in sorted order does)"
+            )
+        if reason is not None:
+            tally.failures.append(IngestFailure(job.key, reason))
+            continue
+        articles.append(replace(item, path=job.key))
+        produced[item.id] = job.key
+    return articles, broken, len(tally.failures) > failed_before

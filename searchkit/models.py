@@ -70,6 +70,17 @@ class IngestFailure:
 
 
 @dataclass(frozen=True)
+class SkippedPath:
+    """A path a scan passed over on purpose (a link out of the corpus, a FIFO, an index)."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
 class IndexReport:
     """What one indexing run did, so callers can report it and tests can assert it."""
 
@@ -82,6 +93,8 @@ class IndexReport:
     seconds: float = 0.0
     failures: tuple[IngestFailure, ...] = ()
     skipped_paths: tuple[str, ...] = ()
+    passed_over: tuple[SkippedPath, ...] = ()
+    """Links not followed, special files and index folders the scan left out, with why."""
 
     @property
     def ok(self) -> bool:
@@ -92,8 +105,9 @@ class IndexReport:
         """The one-line summary the CLI prints at the end of `searchkit index`."""
         return (
             f"added {self.added}, updated {self.updated}, removed {self.removed}, "
-            f"unchanged {self.unchanged}, skipped {self.skipped}, failed {self.failed} "
-            f"in {self.seconds:.1f} s"
+            f"unchanged {self.unchanged}, skipped {self.skipped}, failed {self.failed}"
+            + (f", left out {len(self.passed_over)}" if self.passed_over else "")
+            + f" in {self.seconds:.1f} s"
         )
 
 

@@ -132,3 +132,26 @@ def test_author_list_and_unreadable_date(tmp_path: Path) -> None:
 def test_normalize_body() -> None:
     assert normalize_body("a\r\nb\r\n") == "a\n\nb"
     assert normalize_body("a\nb\n\n\n\nc  \n") == "a\nb\n\nc"
+
+
+def test_an_id_that_is_not_text_fails_its_record_alone(tmp_path: Path) -> None:
+    path = tmp_path / "feed.jsonl"
+    path.write_text(
+        '{"id": "\\ud800", "title": "Bad", "body": "harbour"}\n'
+        '{"id": "fine", "title": "Fine", "body": "harbour"}\n',
+        encoding="utf-8",
+    )
+    failure, article = read_articles(path)
+    assert isinstance(failure, IngestFailure) and failure.line == 1
+    assert "field 'id'" in failure.reason and "lone surrogate" in failure.reason
+    assert isinstance(article, Article) and article.id == "fine"
+
+
+def test_other_fields_lose_what_is_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "feed.jsonl"
+    record = (
+        '{"id": "r", "title": "T", "body": "b", "source": "Wire\\udc80", "author": ["\\ud800"]}'
+    )
+    path.write_text(record + "\n", encoding="utf-8")
+    [article] = _articles(path)
+    assert (article.source, article.author) == ("Wire", None)

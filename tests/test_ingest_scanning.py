@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,102 @@ def test_symlink_loop_is_a_failure_not_a_hang(tmp_path: Path) -> None:
     reasons = sorted(failure.reason for failure in result.failures)
     assert any("loop" in reason for reason in reasons)
     assert any("broken" in reason for reason in reasons)
+
+
+# --------------------------------------------------------------------------- corpus boundaries
+
+
+def _outside_and_corpus(tmp_path: Path) -> tuple[Path, Path]:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Secret\n\nNot part of the corpus.\n", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "story.txt").write_text("Story\n\nPart of the corpus.\n", encoding="utf-8")
+    return outside, corpus
+
+
+def test_links_out_of_the_named_paths_are_passed_over(tmp_path: Path) -> None:
+    outside, corpus = _outside_and_corpus(tmp_path)
+    (corpus / "etc").symlink_to(outside, target_is_directory=True)
+    (corpus / "leak.txt").symlink_to(outside / "secret.txt")
+    result = scan([corpus])
+    assert [path.name for path in result.files] == ["story.txt"]
+    passed = {Path(item.path).name: item.reason for item in result.passed_over}
+    assert set(passed) == {"etc", "leak.txt"}
+    assert all("--follow-links" in reason and str(outside) in reason for reason in passed.values())
+    assert result.failures == ()
+
+
+def test_links_into_a_named_path_are_followed_and_keep_the_route(tmp_path: Path) -> None:
+    outside, corpus = _outside_and_corpus(tmp_path)
+    (corpus / "alias").symlink_to(outside, target_is_directory=True)
+    result = scan([corpus, outside])
+    # secret.txt is reached twice; the route that sorts first is the one reported.
+    assert result.files == (corpus / "alias" / "secret.txt", corpus / "story.txt")
+    assert result.passed_over == ()
+
+
+def test_follow_links_follows_links_out_of_the_corpus(tmp_path: Path) -> None:
+    outside, corpus = _outside_and_corpus(tmp_path)
+    (corpus / "etc").symlink_to(outside, target_is_directory=True)
+    result = scan([corpus], follow_links=True)
+    assert result.files == (corpus / "etc" / "secret.txt", corpus / "story.txt")
+
+
+def test_a_named_link_is_followed(tmp_path: Path) -> None:
+    outside, _corpus = _outside_and_corpus(tmp_path)
+    named = tmp_path / "named"
+    named.symlink_to(outside, target_is_directory=True)
+    assert scan([named]).files == (named / "secret.txt",)
+
+
+def test_special_files_are_never_listed_even_with_follow_links(tmp_path: Path) -> None:
+    _outside, corpus = _outside_and_corpus(tmp_path)
+    os.mkfifo(corpus / "feed.jsonl")
+    (corpus / "zero.txt").symlink_to("/dev/zero")
+    if Path("/proc/self/status").exists():
+        (corpus / "status.txt").symlink_to("/proc/self/status")
+        (corpus / "proc").symlink_to("/proc", target_is_directory=True)
+    for follow_links in (False, True):
+        result = scan([corpus], follow_links=follow_links)
+        assert [path.name for path in result.files] == ["story.txt"]
+        left_out = {Path(item.path).name for item in result.passed_over}
+        assert {"feed.jsonl", "zero.txt"} <= left_out
+    reasons = {Path(item.path).name: item.reason for item in result.passed_over}
+    assert "FIFO" in reasons["feed.jsonl"] and "device" in reasons["zero.txt"]
+    if "proc" in reasons:
+        assert "kernel file system" in reasons["proc"]
+        assert "kernel file system" in reasons["status.txt"]
+
+
+def test_named_proc_is_passed_over_not_walked(tmp_path: Path) -> None:
+    if not Path("/proc/self").exists():
+        pytest.skip("no /proc here")
+    result = scan(["/proc"])
+    assert result.files == () and [item.path for item in result.passed_over] == ["/proc"]
+
+
+def test_index_folders_are_never_read_as_articles(tmp_path: Path) -> None:
+    import searchkit
+
+    _outside, corpus = _outside_and_corpus(tmp_path)
+    searchkit.build_index([corpus / "story.txt"], corpus / "old" / "index")
+    excluded = corpus / "next-index"
+    excluded.mkdir()
+    (excluded / "notes.txt").write_text("Notes\n\nNot an index yet.\n", encoding="utf-8")
+    result = scan([corpus], exclude=[excluded])
+    assert [path.name for path in result.files] == ["story.txt"]
+    assert {item.path for item in result.passed_over} == {
+        str(corpus / "old" / "index"),
+        str(excluded),
+    }
+
+
+def test_index_markers_name_the_files_storage_writes(tmp_path: Path) -> None:
+    from searchkit.ingest.scanning import is_index_folder
+    from searchkit.storage import FIRST_TOC, INDEX_NAME
+
+    assert is_index_folder([FIRST_TOC])
+    assert is_index_folder([f"_{INDEX_NAME}_12.toc", "searchkit.json"])
+    assert not is_index_folder(["searchkit.json", "story.toc.txt"])

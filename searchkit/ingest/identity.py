@@ -15,6 +15,11 @@ article *is*, never on the working directory or the order files were found:
   number, or 1-based position in a JSON list).
 * HTML given in memory without a path: as for a record, from the page URL when
   known, else from the article's title and text.
+
+A file name that is not UTF-8 (Python keeps its odd bytes as lone surrogates)
+still gets such an id, ASCII by construction; ``path_text`` gives its path a
+form that can be stored and printed, the same on every run
+(``searchkit.safe_text``).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from searchkit.ingest.html import extract_html
 from searchkit.ingest.identity import file_article_id
 from searchkit.ingest.normalize import finish_article
 from searchkit.ingest.records import read_json, read_jsonl
+from searchkit.ingest.special import read_regular_file
 from searchkit.ingest.text import clean_capture
 from searchkit.models import Article, IngestFailure
 
@@ -131,11 +132,9 @@ def _resolve(path: str | os.PathLike[str]) -> str:
 
 def _read_limited(resolved: str) -> bytes | IngestFailure:
     try:
-        size = os.stat(resolved).st_size
-        if size > MAX_FILE_BYTES:
-            return IngestFailure(resolved, _too_big(size))
-        with open(resolved, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data, size = read_regular_file(resolved, MAX_FILE_BYTES)
+    except IngestError as exc:
+        return IngestFailure(resolved, exc.reason)
     except FileNotFoundError:
         return IngestFailure(resolved, "no such file")
     except IsADirectoryError:
@@ -144,8 +143,8 @@ def _read_limited(resolved: str) -> bytes | IngestFailure:
         return IngestFailure(resolved, "permission denied")
     except OSError as exc:
         return IngestFailure(resolved, f"cannot read ({exc.strerror or type(exc).__name__})")
-    if len(data) > MAX_FILE_BYTES:
-        return IngestFailure(resolved, _too_big(len(data)))
+    if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+        return IngestFailure(resolved, _too_big(max(size, len(data))))
     return data
 
 

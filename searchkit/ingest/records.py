@@ -19,6 +19,7 @@ from searchkit.ingest.decoding import strip_control_characters
 from searchkit.ingest.identity import record_article_id
 from searchkit.ingest.normalize import finish_article, join_paragraphs
 from searchkit.models import Article, IngestFailure
+from searchkit.safe_text import has_surrogate
 
 BODY_KEYS = ("body", "text", "content")
 _OPTIONAL_TEXT_KEYS = ("url", "source", "author")
@@ -72,12 +73,15 @@ def read_jsonl(text: str, resolved_path: str) -> Iterator[Article | IngestFailur
 
 def record_to_article(record: dict[str, Any], resolved_path: str, number: int) -> Article:
     """One record as an Article; raises ValueError saying which field is missing or wrong."""
+    _check_id(record.get("id"))
     title = _required_text(record, ("title", "headline"), "title")
     body_value = _required_text(record, BODY_KEYS, "body (or text/content)")
     fields = {key: _optional_text(record, key) for key in _OPTIONAL_TEXT_KEYS}
     author = record.get("author")
     if isinstance(author, list) and all(isinstance(name, str) for name in author):
         fields["author"] = ", ".join(name.strip() for name in author if name.strip()) or None
+    # Like the title and body, these lose what is not text (an id cannot: see _check_id).
+    fields = {key: _clean_optional(value) for key, value in fields.items()}
     published = record.get("published", record.get("date"))
     article = finish_article(
         Article(
@@ -135,6 +139,14 @@ def _record_or_failure(
         return IngestFailure(resolved_path, f"{where}{exc}")
 
 
+def _check_id(own_id: object) -> None:
+    """Refuse an id that is not text: the index stores ids exactly, so it cannot be repaired."""
+    if isinstance(own_id, str) and has_surrogate(own_id):
+        raise ValueError(
+            f"field 'id' holds {own_id!r}: a lone surrogate (half a UTF-16 pair) is not text"
+        )
+
+
 def _required_text(record: dict[str, Any], keys: tuple[str, ...], label: str) -> str:
     for key in keys:
         value = record.get(key)
@@ -143,6 +155,10 @@ def _required_text(record: dict[str, Any], keys: tuple[str, ...], label: str) ->
         if value is not None and not isinstance(value, str):
             raise ValueError(f"field {key!r} must be a string, not {type(value).__name__}")
     raise ValueError(f"record has no {label}")
+
+
+def _clean_optional(value: str | None) -> str | None:
+    return (strip_control_characters(value).strip() or None) if value else None
 
 
 def _optional_text(record: dict[str, Any], key: str) -> str | None:
