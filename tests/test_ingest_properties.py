@@ -124,3 +124,10 @@ def test_read_articles_on_arbitrary_json(value: object) -> None:
         items = list(read_articles(path, None))
         assert items
         assert all(isinstance(item, (Article, IngestFailure)) for item in items)
+
+
+def test_a_heading_of_control_characters_is_no_title() -> None:
+    """Found by the tag-soup property: the h1 cleaned to nothing and left the title empty."""
+    article = extract_html("<p>0<h1>\x80", url="https://example.org/page")
+    assert article.title == "0"
+    _check_article(article)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
+from searchkit.characters import clean_line
 from searchkit.errors import IngestError
 from searchkit.ingest.blocks import Block, collect_blocks
 from searchkit.ingest.container import choose_article_blocks
@@ -125,11 +126,12 @@ def clean_page(markup: str, *, url: str | None = None) -> CleanPage:
     root = soup.body or soup
     page_blocks = collect_blocks(root, furniture_rule)
     blocks = choose_article_blocks(page_blocks)
-    title = metadata.title or _fallback_title(blocks)
+    # Titles are chosen as they will be stored: a heading of control characters only is none.
+    title = clean_line(metadata.title or "") or clean_line(_fallback_title(blocks))
     verdicts = judge_blocks(blocks, title)
     paragraphs = [verdict.block.text for verdict in verdicts if verdict.kept]
     if not title and paragraphs:
-        title = paragraphs[0]
+        title = clean_line(paragraphs[0])
     source = metadata.source
     return CleanPage(
         title=title[:MAX_TITLE_CHARS],
