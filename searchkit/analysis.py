@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import Stemmer
 from whoosh.analysis import Composable, Token
 
-from searchkit.synonyms import WORD, AliasGroup, separator_kind
+from searchkit.synonyms import WORD, AliasGroup, groups_to_lines, parse_synonyms, separator_kind
 
 # English function words: Lucene's classic list plus the common pronouns,
 # determiners, auxiliaries and prepositions (measured in benchmarks/relevance.py:
@@ -79,18 +80,61 @@ def _acronym_length(
     return end - start
 
 
+AliasEntry = tuple[tuple[str, ...], tuple[str, ...], str]
+"""One variant in an AliasMatcher: its words, its separator kinds and its group's token."""
+
+
+def _longest_first(entry: AliasEntry) -> int:
+    return -len(entry[0])
+
+
 class AliasMatcher:
-    """Finds alias spans in a sequence of raw words, longest variant first."""
+    """Finds alias spans in a sequence of raw words, longest variant first.
+
+    Variants are found through a dict keyed by their first word, so matching
+    costs the same with 100,000 groups as with ten; only building the table
+    grows with the groups, and ``for_groups`` builds it once per set of groups.
+    """
+
+    _shared: ClassVar[weakref.WeakValueDictionary[int, AliasMatcher]] = (
+        weakref.WeakValueDictionary()
+    )
 
     def __init__(self, groups: Sequence[AliasGroup]) -> None:
-        by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = {}
+        self.groups = groups
+        by_first: dict[str, list[AliasEntry]] = {}
         for group in groups:
+            token = group.token
             for variant in group.variants:
-                entry = (variant.words, variant.separators, group.token)
-                by_first.setdefault(variant.words[0], []).append(entry)
+                words = variant.words
+                entry = (words, variant.separators, token)
+                bucket = by_first.get(words[0])
+                if bucket is None:
+                    by_first[words[0]] = [entry]
+                else:
+                    bucket.append(entry)
         for entries in by_first.values():
-            entries.sort(key=lambda entry: -len(entry[0]))
+            if len(entries) > 1:
+                entries.sort(key=_longest_first)
         self._by_first = by_first
+
+    @classmethod
+    def for_groups(cls, groups: tuple[AliasGroup, ...]) -> AliasMatcher:
+        """The matcher for ``groups``, shared by everything built from the same tuple.
+
+        A searcher builds three analyzers and a query rewriter from one tuple
+        of groups; at 100,000 groups each table would cost about a second. The
+        matcher holds the tuple, so its id cannot be reused while it is cached.
+        """
+        found = cls._shared.get(id(groups))
+        if found is None or found.groups is not groups:
+            found = cls(groups)
+            cls._shared[id(groups)] = found
+        return found
+
+    def candidates(self, first_word: str) -> Sequence[AliasEntry]:
+        """The variants starting with ``first_word`` (lowercased), longest first."""
+        return self._by_first.get(first_word, ())
 
     def __bool__(self) -> bool:
         return bool(self._by_first)
@@ -126,13 +170,20 @@ class NewsAnalyzer(Composable):  # type: ignore[misc]
     def __init__(self, groups: Sequence[AliasGroup] = (), query_aliases: bool = True) -> None:
         self.groups = tuple(groups)
         self.query_aliases = query_aliases
-        self._matcher = AliasMatcher(self.groups)
+        self._matcher = AliasMatcher.for_groups(self.groups)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"groups": self.groups, "query_aliases": self.query_aliases}
+        # Whoosh pickles the schema into every table of contents. As Solr lines
+        # the groups pickle small and fast: as objects, 100,000 groups made a
+        # 28 MB table of contents that took seconds to write at every commit.
+        return {"synonyms": groups_to_lines(self.groups), "query_aliases": self.query_aliases}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["groups"], state["query_aliases"])  # type: ignore[misc]
+        if "synonyms" in state:
+            groups = parse_synonyms("\n".join(state["synonyms"]), "<pickled analyzer>")
+        else:  # written by an older searchkit
+            groups = state["groups"]
+        self.__init__(groups, state["query_aliases"])  # type: ignore[misc]
 
     def __eq__(self, other: object) -> bool:
         return (

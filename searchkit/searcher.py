@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +48,8 @@ from searchkit.synonyms import AliasGroup, load_synonyms
 log = logging.getLogger("searchkit")
 
 SORT_ORDERS = ("relevance", "date")
+_GROUP_TOKEN = re.compile(r"=\w+")
+"""How an alias group's index term looks in a query's text (see ``AliasGroup.token``)."""
 MAX_LIMIT = 1000
 
 DateLike = date | datetime | str | None
@@ -352,10 +355,18 @@ class Searcher:
         return SearchResults(text, hits, total, page, limit, *explain, tuple(warnings), counts)
 
     def _describe(self, node: wq.Query) -> str:
-        description = str(node)
-        for token, label in self._labels.items():
-            description = description.replace(token, f"<{label} group>")
-        return description
+        """The query as text, with each group token shown as its group's label.
+
+        One pass over the text's "=..." tokens, so it costs the same with
+        100,000 groups as with ten.
+        """
+        labels = self._labels
+
+        def label(match: re.Match[str]) -> str:
+            name = labels.get(match.group(0))
+            return match.group(0) if name is None else f"<{name} group>"
+
+        return _GROUP_TOKEN.sub(label, str(node))
 
     def _hit(self, hit: Any, rank: int, wanted: dict[str, set[str]]) -> Hit:
         stored = hit.fields()
