@@ -26,7 +26,7 @@ from typing import Any
 
 from whoosh import writing
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import LockError
+from whoosh.index import FileIndex, LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import IndexingError
 
@@ -121,16 +121,38 @@ def _follow_parent() -> None:
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
+@dataclass(frozen=True)
+class _SchemaOpener:
+    """What a worker opens its index through: the storage, with the parent writer's schema.
+
+    Whoosh's worker calls ``storage.open_index(name)``, which unpickles the
+    schema of the last commit. When this transaction changes the alias groups
+    that schema is the old one, and every document the worker analysed got
+    the old groups' terms (so the new aliases found nothing).
+    """
+
+    storage: Any
+    schema: Any
+
+    def open_index(self, indexname: str) -> FileIndex:
+        """The index as the parent writer sees it (its schema, not the pickled one)."""
+        return FileIndex(self.storage, schema=self.schema, indexname=indexname)
+
+
 class _WorkerTask(SubWriterTask):  # type: ignore[misc]
-    """Whoosh's indexing worker process, made to follow its parent.
+    """Whoosh's indexing worker process, analysing with its parent's schema.
 
     It ignores Ctrl-C (the parent decides whether to commit or cancel) and
     exits by itself if the parent dies, so a killed indexer never leaves
     workers behind holding its pipes open.
     """
 
+    schema: Any = None
+    """The parent writer's schema (a forked worker inherits it; nothing is pickled)."""
+
     def run(self) -> None:
         _follow_parent()
+        self.storage = _SchemaOpener(self.storage, self.schema)  # type: ignore[has-type]
         super().run()
 
 
@@ -154,6 +176,7 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
             self.subargs,
             self.multisegment,
         )
+        task.schema = self.schema
         self.tasks.append(task)
         task.start()
         return task
