@@ -156,6 +156,18 @@ class _WorkerTask(SubWriterTask):  # type: ignore[misc]
         super().run()
 
 
+class _SegmentWriter(writing.SegmentWriter):  # type: ignore[misc]
+    """Whoosh's single-process writer, running ``after_toc`` before it releases the lock."""
+
+    after_toc: Callable[[], None] | None = None
+    """Called once the new table of contents is written, while the write lock is held."""
+
+    def _commit_toc(self, segments: Any) -> None:
+        super()._commit_toc(segments)
+        if self.after_toc is not None:
+            self.after_toc()
+
+
 class _ParallelWriter(MpWriter):  # type: ignore[misc]
     """Whoosh's multi-process writer, with the transaction guarantees of the plain one.
 
@@ -205,6 +217,14 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
             super()._commit(mergetype, optimize, merge)
         finally:
             self._close_queues(wait=True)
+
+    after_toc: Callable[[], None] | None = None
+    """As for ``_SegmentWriter``: called after the new table of contents, under the lock."""
+
+    def _commit_toc(self, segments: Any) -> None:
+        super()._commit_toc(segments)
+        if self.after_toc is not None:
+            self.after_toc()
 
     def cancel(self) -> None:
         try:
@@ -261,8 +281,11 @@ class Indexer:
 
     If the alias groups differ from the ones the index was built with, every
     existing document is re-analysed from its stored fields at commit, so alias
-    terms never go stale. ``rebuild=True`` starts from an empty index, but the
-    old one stays searchable until the commit replaces it.
+    terms never go stale. That is decided once the write lock is held, and the
+    groups are recorded before it is released, so a writer that waited for
+    another compares with what that one committed. ``rebuild=True`` starts
+    from an empty index, but the old one stays searchable until the commit
+    replaces it.
     """
 
     def __init__(
@@ -276,6 +299,8 @@ class Indexer:
     ) -> None:
         self.index_dir = str(index_dir)
         self.groups: tuple[AliasGroup, ...] = resolve_groups(synonyms) if use_synonyms else ()
+        self._fingerprint = fingerprint(self.groups)
+        self._metadata_error: IndexWriteError | None = None
         self.rebuild = rebuild
         self.lock_timeout = lock_timeout
         self._writer: Any = None
@@ -297,7 +322,8 @@ class Indexer:
             self._recreate_unreadable_index()
             metadata = read_metadata(self.index_dir)
         self._created = metadata.created
-        self._reanalyze = metadata.synonyms_fingerprint != fingerprint(self.groups)
+        # Provisional: decided again once the write lock is held (``_decide_reanalysis``).
+        self._reanalyze = metadata.synonyms_fingerprint != self._fingerprint
         try:
             self._ix = open_index(self.index_dir, self.groups)
         except IndexCorruptError:
@@ -305,8 +331,6 @@ class Indexer:
                 raise
             self._recreate_unreadable_index()
             self._ix = open_index(self.index_dir, self.groups)
-        if self._reanalyze and not self.rebuild:
-            log.info("alias groups changed since the last build; re-analysing every document")
 
     def _recreate_unreadable_index(self) -> None:
         lock = FileStorage(self.index_dir).lock("WRITELOCK")
@@ -340,8 +364,8 @@ class Indexer:
                         limitmb=WORKER_MEMORY_MB,
                     )
                 else:
-                    self._writer = self._ix.writer(
-                        timeout=self.lock_timeout, delay=0.1, limitmb=WRITER_MEMORY_MB
+                    self._writer = _SegmentWriter(
+                        self._ix, timeout=self.lock_timeout, delay=0.1, limitmb=WRITER_MEMORY_MB
                     )
             except LockError as exc:
                 raise IndexLockedError(self.index_dir, _writer_pid(self.index_dir)) from exc
@@ -350,7 +374,27 @@ class Indexer:
                     self.index_dir, f"cannot write to the index at {self.index_dir}: {exc}"
                 ) from exc
             self._write_lock_info()
+            self._decide_reanalysis()
         return self._writer
+
+    def _decide_reanalysis(self) -> None:
+        """Compare this writer's groups with the index's, now that the write lock is held.
+
+        Decided before the lock, a writer that another one overtook would keep
+        the documents the other had re-analysed with its groups, add its own
+        with different ones and record those: metadata and documents would
+        disagree for good. The metadata is written under the lock too (see
+        ``_record_metadata``), so what is read here describes the last commit.
+        """
+        try:
+            metadata = read_metadata(self.index_dir)
+        except SearchkitError:
+            self.cancel()
+            raise
+        self._created = metadata.created
+        self._reanalyze = metadata.synonyms_fingerprint != self._fingerprint
+        if self._reanalyze and not self.rebuild:
+            log.info("alias groups changed since the last build; re-analysing every document")
 
     def _write_lock_info(self) -> None:
         try:
@@ -448,6 +492,8 @@ class Indexer:
         if self._writer is None and not self.clearing:
             return
         writer = self._ensure_writer()
+        writer.after_toc = self._record_metadata
+        self._metadata_error = None
         try:
             with self._reading_existing():
                 if self.clearing:
@@ -469,8 +515,22 @@ class Indexer:
         self._deleted.clear()
         self.rebuild = False
         self._reanalyze = False
-        write_metadata(self.index_dir, new_metadata(self.groups, created=self._created))
+        if self._metadata_error is not None:
+            raise self._metadata_error
         self._clear_lock_info()
+
+    def _record_metadata(self) -> None:
+        """Record this commit's groups in searchkit.json, before the write lock is released.
+
+        Written after the lock is released, a writer starting in between would
+        read the groups the committed documents no longer have. A failure is
+        raised by ``commit`` once Whoosh has released the lock (the documents
+        are committed by then).
+        """
+        try:
+            write_metadata(self.index_dir, new_metadata(self.groups, created=self._created))
+        except IndexWriteError as exc:
+            self._metadata_error = exc
 
     def _carry_over_untouched(self, writer: Any) -> None:
         """Re-add documents this transaction did not touch (re-analysing them)."""

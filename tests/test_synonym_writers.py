@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_reliability_support import run_cli
+from whoosh.filedb.filestore import FileStorage
 
 import searchkit
 import searchkit.indexer as indexer_module
+from searchkit.storage import INDEX_NAME, read_metadata
+from searchkit.synonyms import fingerprint, resolve_groups
 
 DOCUMENTS = indexer_module.WORKER_BATCH * 4 + 50
 """Enough for several worker batches (a smaller transaction is indexed in-process)."""
@@ -111,3 +116,93 @@ def test_workers_analyse_with_the_groups_of_the_running_build(
     searchkit.build_index([tmp_path / "corpus"], index, use_synonyms=False)
     assert library_hits(index, "Quuxland") == set()
     assert library_hits(index, "Zorblax") == marked
+
+
+# ------------------------------------------------------------ two writers, different groups
+
+
+def consistent_alias_hits(index: Path, marked: set[str]) -> tuple[set[str], set[str]]:
+    """(what "Quuxland" finds, what it should find given the groups the index records)."""
+    recorded = read_metadata(index).synonyms_fingerprint
+    with_group = fingerprint(resolve_groups(synonyms_file(index.parent)))
+    expected = marked if recorded == with_group else set()
+    return library_hits(index, "Quuxland"), expected
+
+
+def small_corpus(index: Path, *, use_synonyms: bool) -> set[str]:
+    marked = {f"old-{n}" for n in range(0, 30, 3)}
+    aliases = synonyms_file(index.parent)
+    with searchkit.Indexer(index, synonyms=aliases, use_synonyms=use_synonyms) as writer:
+        for n in range(30):
+            extra = " Zorblax officials attended." if f"old-{n}" in marked else ""
+            writer.add(searchkit.Article(f"old-{n}", f"Old story {n}", f"The harbour met.{extra}"))
+    return marked
+
+
+def zorblax_story(doc_id: str) -> searchkit.Article:
+    return searchkit.Article(doc_id, "New story", "Zorblax officials met the ferry council.")
+
+
+def test_a_writer_overtaken_before_its_lock_decides_re_analysis_under_the_lock(
+    tmp_path: Path,
+) -> None:
+    # The index has the Zorblax group; writer A has it too, so before the lock it sees
+    # nothing to re-analyse. Writer B, without groups, commits first and re-analyses
+    # every document without the group. A must notice once it holds the lock.
+    index = tmp_path / "index"
+    marked = small_corpus(index, use_synonyms=True)
+    first = searchkit.Indexer(index, synonyms=synonyms_file(tmp_path))
+    with searchkit.Indexer(index, use_synonyms=False) as second:
+        second.add(zorblax_story("from-b"))
+    with first:
+        first.add(zorblax_story("from-a"))
+
+    found, expected = consistent_alias_hits(index, marked | {"from-a", "from-b"})
+    assert found == expected
+    assert expected, "A committed last: its groups should be the index's"
+    assert library_hits(index, "Zorblax") == marked | {"from-a", "from-b"}
+
+
+def test_a_writer_starting_between_a_commit_and_its_metadata_sees_the_new_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Writer A (with the group) re-analyses an index built without it. Writer B
+    # (without) starts right after A's documents are committed: B must see A's
+    # groups, never the ones A's documents replaced.
+    index = tmp_path / "index"
+    marked = small_corpus(index, use_synonyms=False)
+    real_write_metadata = indexer_module.write_metadata
+    racers: list[threading.Thread] = []
+    failures: list[BaseException] = []
+
+    def second_writer() -> None:
+        try:
+            with searchkit.Indexer(index, use_synonyms=False, lock_timeout=60) as second:
+                second.add(zorblax_story("from-b"))
+        except BaseException as exc:  # reported by the test below
+            failures.append(exc)
+
+    def race_then_write(index_dir: Any, metadata: Any) -> None:
+        if not racers and Path(index_dir) == index:
+            lock = FileStorage(str(index)).lock(f"{INDEX_NAME}_WRITELOCK")  # the writers' lock
+            racer = threading.Thread(target=second_writer)
+            racers.append(racer)
+            if lock.acquire(blocking=False):  # A's lock is already released: B runs now
+                lock.release()
+                racer.run()
+            else:  # A still holds its lock: B waits for it
+                racer.start()
+        real_write_metadata(index_dir, metadata)
+
+    monkeypatch.setattr(indexer_module, "write_metadata", race_then_write)
+    with searchkit.Indexer(index, synonyms=synonyms_file(tmp_path)) as first:
+        first.add(zorblax_story("from-a"))
+    for racer in racers:
+        if racer.ident is not None:
+            racer.join(timeout=120)
+    assert racers, "the race was never staged"
+    assert not failures, failures
+
+    found, expected = consistent_alias_hits(index, marked | {"from-a", "from-b"})
+    assert found == expected
+    assert library_hits(index, "Zorblax") == marked | {"from-a", "from-b"}
