@@ -13,7 +13,9 @@ import json
 import logging
 import multiprocessing
 import os
+import queue
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -26,7 +28,7 @@ from typing import Any
 
 from whoosh import writing
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import FileIndex, LockError
+from whoosh.index import FileIndex, LockError, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import IndexingError
 
@@ -139,6 +141,12 @@ class _SchemaOpener:
         return FileIndex(self.storage, schema=self.schema, indexname=indexname)
 
 
+_WRITE_FAILED = "write failed"
+"""Marks a worker's report of the OSError it stopped on, on the result queue."""
+WORKER_REPORT_SECONDS = 1.0
+"""How long the parent waits for a failed worker's report (it was written before it exited)."""
+
+
 class _WorkerTask(SubWriterTask):  # type: ignore[misc]
     """Whoosh's indexing worker process, analysing with its parent's schema.
 
@@ -152,8 +160,21 @@ class _WorkerTask(SubWriterTask):  # type: ignore[misc]
 
     def run(self) -> None:
         _follow_parent()
-        self.storage = _SchemaOpener(self.storage, self.schema)  # type: ignore[has-type]
-        super().run()
+        storage = self.storage  # type: ignore[has-type]
+        if isinstance(storage, TrackingFileStorage):
+            storage.forget_inherited_files()
+        self.storage = _SchemaOpener(storage, self.schema)
+        try:
+            super().run()
+        except OSError as exc:
+            # A full disk: the parent reports it once, as its own write error, and
+            # deletes this worker's partial files; a traceback here would only
+            # repeat it, once per worker. Its files are closed first, so none is
+            # left for the garbage collector to warn about.
+            if isinstance(storage, TrackingFileStorage):
+                storage.close_abandoned_files()
+            self.resultqueue.put((_WRITE_FAILED, exc.errno, exc.strerror or str(exc)))
+            sys.exit(1)
 
 
 class _SegmentWriter(writing.SegmentWriter):  # type: ignore[misc]
@@ -161,6 +182,14 @@ class _SegmentWriter(writing.SegmentWriter):  # type: ignore[misc]
 
     after_toc: Callable[[], None] | None = None
     """Called once the new table of contents is written, while the write lock is held."""
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        try:
+            super().__init__(ix, **kwargs)
+        except OSError:
+            # Whoosh keeps the lock and scratch folder of a writer it failed to build.
+            self._cleanup_on_error()
+            raise
 
     def _commit_toc(self, segments: Any) -> None:
         super()._commit_toc(segments)
@@ -178,6 +207,13 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
     crashed makes ``commit`` fail instead of silently dropping its documents;
     and ``cancel`` stops the workers instead of leaving them waiting forever.
     """
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        try:
+            super().__init__(ix, **kwargs)
+        except OSError:
+            self._cleanup_on_error()  # as in _SegmentWriter
+            raise
 
     def _new_task(self) -> SubWriterTask:
         task = _WorkerTask(
@@ -202,21 +238,45 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
                 writing.SegmentWriter.add_document(self, **fields)
             writing.SegmentWriter.commit(self, mergetype=mergetype, optimize=optimize, merge=merge)
             return
-        if self.docbuffer:
-            self._enqueue()
-        for _task in self.tasks:
-            self.jobqueue.put(None)
-        for task in self.tasks:
-            task.join()
-        failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
-        if failed:
-            self._close_queues(wait=False)
-            writing.SegmentWriter.cancel(self)
-            raise OSError(f"an indexing worker process failed (exit status {failed[0]})")
         try:
+            if self.docbuffer:
+                self._enqueue()
+            for _task in self.tasks:
+                self.jobqueue.put(None)
+            for task in self.tasks:
+                task.join()
+            failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
+            if failed:
+                raise self._worker_failure(failed[0])
             super()._commit(mergetype, optimize, merge)
-        finally:
-            self._close_queues(wait=True)
+        except BaseException:
+            self._abandon()
+            raise
+        self._close_queues(wait=True)
+
+    def _worker_failure(self, status: int) -> OSError:
+        """The error a failed worker reported (a full disk says ENOSPC), else a generic one."""
+        for _task in self.tasks:
+            try:
+                report = self.resultqueue.get(timeout=WORKER_REPORT_SECONDS)
+            except queue.Empty:
+                break
+            if isinstance(report, tuple) and len(report) == 3 and report[0] == _WRITE_FAILED:
+                return OSError(report[1], report[2])
+        return OSError(f"an indexing worker process failed (exit status {status})")
+
+    def _abandon(self) -> None:
+        """After a failed commit: stop the workers and release the lock, committing nothing.
+
+        Whoosh's own commit leaves the lock held when it fails with workers.
+        The segment files stay open for the Indexer to close and delete.
+        """
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+            task.join()
+        self._close_queues(wait=False)
+        self._cleanup_on_error()
 
     after_toc: Callable[[], None] | None = None
     """As for ``_SegmentWriter``: called after the new table of contents, under the lock."""
@@ -239,12 +299,12 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
     def _close_queues(self, *, wait: bool) -> None:
         """Stop the queues' feeder threads: while one lingers, ``worker_count`` sees a
         second thread and the next bulk write in this process gets no workers."""
-        for queue in (self.jobqueue, self.resultqueue):
-            queue.close()
+        for channel in (self.jobqueue, self.resultqueue):
+            channel.close()
             if wait:
-                queue.join_thread()
+                channel.join_thread()
             else:  # workers were killed: nothing will read what is left in the pipe
-                queue.cancel_join_thread()
+                channel.cancel_join_thread()
 
 
 def article_fields(article: Article, file_hash: str = "") -> dict[str, Any]:
@@ -370,6 +430,7 @@ class Indexer:
             except LockError as exc:
                 raise IndexLockedError(self.index_dir, _writer_pid(self.index_dir)) from exc
             except OSError as exc:
+                self._discard_failed_write()
                 raise IndexWriteError(
                     self.index_dir, f"cannot write to the index at {self.index_dir}: {exc}"
                 ) from exc
@@ -504,7 +565,9 @@ class Indexer:
                     writer.commit()
         except OSError as exc:
             self._writer = None
-            self._close_abandoned_files()
+            self._written.clear()
+            self._deleted.clear()
+            self._discard_failed_write()
             raise IndexWriteError(
                 self.index_dir,
                 f"could not commit to {self.index_dir} ({exc}); the last committed index "
@@ -551,12 +614,37 @@ class Indexer:
         except OSError as exc:
             # Cancelling flushes buffers; on a full disk that fails too, and the
             # error that brought us here is the one worth reporting.
-            log.warning("could not discard pending changes cleanly: %s", exc)
-            self._close_abandoned_files()
+            log.debug("could not discard pending changes cleanly: %s", exc)
         finally:
             self._written.clear()
             self._deleted.clear()
-            self._clear_lock_info()
+            self._discard_failed_write()
+
+    def _discard_failed_write(self) -> None:
+        """Close and delete what a failed or cancelled write left, and its lock record.
+
+        Whoosh deletes the files of segments that never reached a commit (this
+        writer's and its workers') only at the next successful commit; on a
+        full disk they are what fills it. They are deleted here as that commit
+        would (every segment file the current table of contents does not
+        list), under the write lock so no other writer's files are touched; if
+        another writer holds the lock, its commit deletes them.
+        """
+        self._close_abandoned_files()
+        lock = self._ix.lock("WRITELOCK")
+        try:
+            locked = bool(lock.acquire(blocking=False))
+        except OSError:
+            locked = False
+        if locked:
+            try:
+                toc = self._ix._read_toc()
+                clean_files(self._ix.storage, self._ix.indexname, toc.generation, toc.segments)
+            except READ_DAMAGE:
+                log.debug("could not delete the files of a failed write", exc_info=True)
+            finally:
+                lock.release()
+        self._clear_lock_info()
 
     def _close_abandoned_files(self) -> None:
         storage = getattr(self._ix, "storage", None)

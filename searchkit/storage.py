@@ -312,6 +312,15 @@ class TrackingFileStorage(FileStorage):  # type: ignore[misc]
         self._scratch.add(scratch)
         return scratch.create()  # type: ignore[no-any-return]
 
+    def forget_inherited_files(self) -> None:
+        """Track only the files created from now on (in a forked indexing worker).
+
+        The files a worker inherits are its parent's: closing them in the
+        worker would flush the parent's buffers into them a second time.
+        """
+        self._created = weakref.WeakSet()
+        self._scratch = weakref.WeakSet()
+
     def close_abandoned_files(self) -> None:
         """Close every file this storage created that is still open (after a failed write)."""
         for scratch in list(self._scratch):
