@@ -32,6 +32,7 @@ from whoosh.index import FileIndex, LockError, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import IndexingError
 
+from searchkit.analysis import NewsAnalyzer
 from searchkit.column_scan import live_column_values
 from searchkit.errors import (
     IndexCorruptError,
@@ -216,6 +217,13 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
             raise
 
     def _new_task(self) -> SubWriterTask:
+        if not self.tasks:
+            # Build the alias table before the first fork, so every worker inherits
+            # it instead of building its own (about a second at 100,000 groups).
+            for _name, field_type in self.schema.items():
+                analyzer = getattr(field_type, "analyzer", None)
+                if isinstance(analyzer, NewsAnalyzer):
+                    analyzer.prepare()
         task = _WorkerTask(
             self.storage,
             self.indexname,

@@ -155,7 +155,7 @@ class AliasRewriter:
     """
 
     def __init__(
-        self, index_groups: tuple[AliasGroup, ...], query_groups: Sequence[AliasGroup]
+        self, index_groups: Sequence[AliasGroup], query_groups: Sequence[AliasGroup]
     ) -> None:
         self._index = AliasMatcher.for_groups(index_groups)
         extra: dict[str, list[_Candidate]] = {}

@@ -21,7 +21,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
-from searchkit.analysis import NewsAnalyzer
+from searchkit.analysis import AliasMatcher, NewsAnalyzer
 from searchkit.column_scan import live_column_values
 from searchkit.errors import (
     DocumentNotFoundError,
@@ -43,7 +43,7 @@ from searchkit.ranking import Ranker
 from searchkit.schema import TEXT_FIELDS, build_schema
 from searchkit.snippets import make_snippet
 from searchkit.storage import READ_DAMAGE, index_bytes, open_index, read_metadata
-from searchkit.synonyms import AliasGroup, load_synonyms
+from searchkit.synonyms import AliasGroup, Variant, load_synonyms
 
 log = logging.getLogger("searchkit")
 
@@ -170,10 +170,17 @@ def parse_date_bound(value: DateLike, *, end_of_day: bool, name: str) -> datetim
 
 
 def _query_only_groups(
-    index_groups: tuple[AliasGroup, ...], extra: tuple[AliasGroup, ...]
+    matcher: AliasMatcher, extra: tuple[AliasGroup, ...]
 ) -> tuple[AliasGroup, ...]:
-    known = {(v.words, v.separators) for g in index_groups for v in g.variants}
-    return tuple(g for g in extra if not {(v.words, v.separators) for v in g.variants} <= known)
+    """The groups of a query-time synonyms file that the index does not already know whole."""
+
+    def known(variant: Variant) -> bool:
+        return any(
+            words == variant.words and separators == variant.separators
+            for words, separators, _token in matcher.candidates(variant.words[0])
+        )
+
+    return tuple(group for group in extra if not all(map(known, group.variants)))
 
 
 class Searcher:
@@ -188,7 +195,7 @@ class Searcher:
         self._ix = open_index(self.index_dir, self.groups)
         self._updated = metadata.updated
         extra = load_synonyms(synonyms) if synonyms is not None else ()
-        query_groups = _query_only_groups(self.groups, extra)
+        query_groups = _query_only_groups(AliasMatcher.for_groups(self.groups), extra)
         self._parsers = {
             True: make_parser(self._ix.schema),
             False: make_parser(build_schema(self.groups, query_aliases=False)),
@@ -199,7 +206,6 @@ class Searcher:
         }
         self._analyzer = NewsAnalyzer(self.groups)
         self._ranker = Ranker()
-        self._labels = {group.token: group.label for group in self.groups}
         self._local = threading.local()
         self._open_searchers: list[WhooshSearcher] = []
         self._lock = threading.Lock()
@@ -360,10 +366,10 @@ class Searcher:
         One pass over the text's "=..." tokens, so it costs the same with
         100,000 groups as with ten.
         """
-        labels = self._labels
+        matcher = self._analyzer.matcher
 
         def label(match: re.Match[str]) -> str:
-            name = labels.get(match.group(0))
+            name = matcher.label(match.group(0))
             return match.group(0) if name is None else f"<{name} group>"
 
         return _GROUP_TOKEN.sub(label, str(node))

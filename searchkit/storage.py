@@ -41,7 +41,7 @@ from searchkit.errors import (
     IndexWriteError,
 )
 from searchkit.schema import SCHEMA_VERSION, build_schema
-from searchkit.synonyms import AliasGroup, fingerprint, groups_to_lines, parse_synonyms
+from searchkit.synonyms import AliasGroup, GroupLines, fingerprint, groups_to_lines
 
 log = logging.getLogger("searchkit")
 
@@ -88,9 +88,9 @@ class IndexMetadata:
     created: datetime
     updated: datetime
 
-    def groups(self, index_dir: str) -> tuple[AliasGroup, ...]:
-        """The alias groups the index was built with."""
-        return parse_synonyms("\n".join(self.synonyms), f"{index_dir}/{METADATA_FILE}")
+    def groups(self, index_dir: str) -> GroupLines:
+        """The alias groups the index was built with (each parsed when first needed)."""
+        return GroupLines(self.synonyms, f"{index_dir}/{METADATA_FILE}")
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,6 +71,43 @@ print("ok")
 def test_fifty_thousand_groups_merge_and_rewrite_queries_without_hanging() -> None:
     result = subprocess.run(
         [sys.executable, "-c", SCALE_CHILD, "50000"],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD_SECONDS,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+INDEX_CHILD = """
+import sys
+from pathlib import Path
+import searchkit
+
+work = Path(sys.argv[1])
+count = int(sys.argv[2])
+lines = [f"Vorb{n} Talka, Vorb{n}-Q, Zq{n}x" for n in range(count)]
+(work / "aliases.txt").write_text("\\n".join(lines), encoding="utf-8")
+(work / "corpus").mkdir()
+probes = range(0, count, count // 20)
+for n in probes:
+    (work / "corpus" / f"p{n}.txt").write_text(f"Probe {n}\\n\\nThe ferry Vorb{n}-Q docked.")
+searchkit.build_index([work / "corpus"], work / "index", synonyms=work / "aliases.txt")
+for _open in range(3):  # every `searchkit query` opens the index
+    with searchkit.Searcher(work / "index") as searcher:
+        for n in probes:
+            titles = [hit.title for hit in searcher.search(f"zq{n}x")]
+            assert titles == [f"Probe {n}"], (n, titles)
+        assert searcher.stats().synonym_groups == count + 7  # and the built-in groups
+print("ok")
+"""
+
+
+@pytest.mark.slow
+def test_a_hundred_thousand_groups_index_and_answer_without_hanging(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", INDEX_CHILD, str(tmp_path), "100000"],
         capture_output=True,
         text=True,
         timeout=HANG_GUARD_SECONDS,
