@@ -33,6 +33,9 @@ Sections (each a row of the table; the default sizes are what issue 6 asks):
 * names: ``--names`` corpora with file names that are not UTF-8 and a record with a lone
   surrogate in a field, each indexed twice and rebuilt: bad records fail alone, odd names
   keep one safe id, nothing is called damaged.
+* synonyms: 2,000, 8,000 and 100,000 alias groups indexed with ``--synonyms`` (every alias
+  of a probed group must find its document), and what they add per query and per
+  `searchkit query` run against an index of the same documents with only the probed groups.
 
 The fault-injection helpers are the test suite's own (tests/test_reliability_*.py), so
 the benchmark and the tests attack searchkit the same way. ``../shared/data/bbc`` is
@@ -1086,6 +1089,103 @@ def odd_documents(row: Row, index: Path, odd: int, good: str) -> list[tuple[str,
     return found
 
 
+# --------------------------------------------------------------------------- synonyms
+
+SYNONYM_SIZES = (0, 2_000, 8_000, 100_000)
+"""Alias groups per trial; 0 is the baseline: only the probed groups, the same documents."""
+SYNONYM_PROBES = (0, 990, 1_990)
+"""Groups a probe document uses (present at every size, so every index holds the same hits)."""
+SYNONYM_TARGETS = (10.0, 0.005)
+"""Index 100,000 groups in under 10 s; a query costs at most 5 ms more than the baseline."""
+SYNONYM_QUERIES = ("harbour council", "Zq{k}x", "vorb{k} talka", "Pel{k}", '"ferry Vorb{k}-Q"')
+SYNONYM_ROUNDS = 7
+"""Times each query is timed (the median of all of them is reported)."""
+
+
+def synonym_file(path: Path, count: int) -> None:
+    """Write ``count`` groups, every tenth extended by a later line (or only the probed ones)."""
+    numbers = range(count) if count else SYNONYM_PROBES
+    lines = [f"Vorb{n} Talka, Vorb{n}-Q, Zq{n}x" for n in numbers]
+    lines += [f"Zq{n}x, Pel{n}" for n in numbers if n % 10 == 0]  # merged into group n
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def synonyms_section(work: Path) -> Row:
+    """Many alias groups: index time, every alias found, and what the groups add per query."""
+    row = Row("synonyms: 2k-100k alias groups")
+    base = work / "synonyms"
+    corpus = base / "corpus"
+    corpus.mkdir(parents=True)
+    for name, data in source_texts(200, seed=6):
+        (corpus / name).write_bytes(data)
+    for k in SYNONYM_PROBES:
+        (corpus / f"probe-{k}.txt").write_text(
+            f"Probe {k}\n\nThe ferry Vorb{k}-Q met the harbour council today.\n"
+        )
+    baseline: dict[str, float] = {}
+    for count in SYNONYM_SIZES:
+        aliases = base / f"aliases-{count}.txt"
+        synonym_file(aliases, count)
+        index = base / f"index-{count}"
+        started = time.perf_counter()
+        result = cli(["index", corpus, "--index", index, "-q", "--synonyms", aliases])
+        index_seconds = time.perf_counter() - started
+        row.trials += 1
+        row.faults += count
+        if result.returncode != 0 or crashed(result.stderr):
+            row.tracebacks += crashed(result.stderr)
+            row.problem(f"{count:,} groups: index exit {result.returncode}: {result.stderr[-300:]}")
+            continue
+        row.time(f"index with {count:,} groups", index_seconds)
+        per_query, lost = synonym_queries(row, index, count)
+        row.documents_lost += lost
+        probe = f"Zq{SYNONYM_PROBES[-1]}x"
+        cli_seconds = sorted(timed(["query", probe, "--index", index]) for _ in range(3))[1]
+        if not count:
+            baseline = {"query": per_query, "cli": cli_seconds}
+        extra_query = per_query - baseline["query"]
+        extra_cli = cli_seconds - baseline["cli"]
+        print(
+            f"  {count or len(SYNONYM_PROBES):,} groups: index {index_seconds:.2f} s; query p50 "
+            f"{per_query * 1000:.1f} ms ({extra_query * 1000:+.1f} ms); `searchkit query` p50 "
+            f"{cli_seconds:.2f} s ({extra_cli:+.2f} s)",
+            flush=True,
+        )
+        if count == max(SYNONYM_SIZES) and index_seconds > SYNONYM_TARGETS[0]:
+            row.problem(f"{count:,} groups took {index_seconds:.1f} s to index")
+        if count and extra_query > SYNONYM_TARGETS[1]:
+            row.problem(f"{count:,} groups add {extra_query * 1000:.1f} ms per query")
+    return row
+
+
+def timed(args: list[Any]) -> float:
+    """Wall seconds of one `searchkit ARGS` run."""
+    started = time.perf_counter()
+    cli(args)
+    return time.perf_counter() - started
+
+
+def synonym_queries(row: Row, index: Path, count: int) -> tuple[float, int]:
+    """(median seconds per query, probe documents an alias query missed) on one index."""
+    seconds: list[float] = []
+    lost = 0
+    with searchkit.Searcher(index) as searcher:
+        for template in SYNONYM_QUERIES:  # warm up: the first search loads what it needs
+            searcher.search(template.format(k=SYNONYM_PROBES[0]), limit=50)
+        for k in SYNONYM_PROBES:
+            for template in SYNONYM_QUERIES:
+                query = template.format(k=k)
+                for _round in range(SYNONYM_ROUNDS):
+                    started = time.perf_counter()
+                    results = searcher.search(query, limit=50)
+                    seconds.append(time.perf_counter() - started)
+                row.trials += 1
+                if "{k}" in template and f"Probe {k}" not in {hit.title for hit in results}:
+                    lost += 1
+                    row.problem(f"{count:,} groups: {query!r} missed the document using it")
+    return sorted(seconds)[len(seconds) // 2], lost
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -1134,7 +1234,7 @@ def main(argv: list[str] | None = None) -> int:
         "--sections",
         default=(
             "crash,queries,readers,writers,damage,documents,monsters,files,"
-            "pickles,powerloss,sync,names"
+            "pickles,powerloss,sync,names,synonyms"
         ),
         help="comma-separated subset to run (queries needs crash's index)",
     )
@@ -1158,6 +1258,7 @@ def main(argv: list[str] | None = None) -> int:
             ("powerloss", lambda: powerloss_section(work)),
             ("sync", lambda: sync_section(work, options.cycles, rng)),
             ("names", lambda: names_section(work, options.names, rng)),
+            ("synonyms", lambda: synonyms_section(work)),
         ]
         (work / "crash").mkdir()
         wanted = set(options.sections.split(","))

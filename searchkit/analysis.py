@@ -16,14 +16,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import Stemmer
 from whoosh.analysis import Composable, Token
 
-from searchkit.synonyms import WORD, AliasGroup, separator_kind
+from searchkit.synonyms import (
+    WORD,
+    AliasGroup,
+    GroupLines,
+    groups_to_lines,
+    parse_synonyms,
+    separator_kind,
+)
 
 # English function words: Lucene's classic list plus the common pronouns,
 # determiners, auxiliaries and prepositions (measured in benchmarks/relevance.py:
@@ -79,21 +87,98 @@ def _acronym_length(
     return end - start
 
 
+AliasEntry = tuple[tuple[str, ...], tuple[str, ...], str]
+"""One variant in an AliasMatcher: its words, its separator kinds and its group's token."""
+
+
+def _longest_first(entry: AliasEntry) -> int:
+    return -len(entry[0])
+
+
 class AliasMatcher:
-    """Finds alias spans in a sequence of raw words, longest variant first."""
+    """Finds alias spans in a sequence of raw words, longest variant first.
+
+    Variants are found through a dict keyed by their first word, so matching
+    costs the same with 100,000 groups as with ten. From a tuple of groups
+    (an indexer's) the dict is built at once; from an index's ``GroupLines``
+    (a searcher's) each word's entry is built the first time it is looked up,
+    so opening an index parses none of its groups.
+    """
+
+    _shared: ClassVar[weakref.WeakValueDictionary[int, AliasMatcher]] = (
+        weakref.WeakValueDictionary()
+    )
 
     def __init__(self, groups: Sequence[AliasGroup]) -> None:
-        by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = {}
-        for group in groups:
-            for variant in group.variants:
-                entry = (variant.words, variant.separators, group.token)
-                by_first.setdefault(variant.words[0], []).append(entry)
-        for entries in by_first.values():
-            entries.sort(key=lambda entry: -len(entry[0]))
+        self.groups = groups
+        self._lines = groups if isinstance(groups, GroupLines) else None
+        self._labels: dict[str, str] = {}
+        # Lazily built entries record their labels as they load; a tuple's are
+        # all recorded at the first ``label`` call.
+        self._all_labelled = self._lines is not None
+        by_first: dict[str, list[AliasEntry]] = {}
+        if self._lines is None:
+            for group in groups:
+                token = group.token
+                for variant in group.variants:
+                    words = variant.words
+                    entry = (words, variant.separators, token)
+                    bucket = by_first.get(words[0])
+                    if bucket is None:
+                        by_first[words[0]] = [entry]
+                    else:
+                        bucket.append(entry)
+            for entries in by_first.values():
+                if len(entries) > 1:
+                    entries.sort(key=_longest_first)
         self._by_first = by_first
 
+    @classmethod
+    def for_groups(cls, groups: Sequence[AliasGroup]) -> AliasMatcher:
+        """The matcher for ``groups``, shared by everything built from the same object.
+
+        A searcher builds three analyzers and a query rewriter from one set of
+        groups, and an indexer's workers inherit its table; at 100,000 groups
+        each table would cost about a second. The matcher holds the groups, so
+        their id cannot be reused while it is cached.
+        """
+        found = cls._shared.get(id(groups))
+        if found is None or found.groups is not groups:
+            found = cls(groups)
+            cls._shared[id(groups)] = found
+        return found
+
+    def candidates(self, first_word: str) -> Sequence[AliasEntry]:
+        """The variants starting with ``first_word`` (lowercased), longest first."""
+        found = self._by_first.get(first_word)
+        if found is not None:
+            return found
+        if self._lines is None:
+            return ()
+        groups = self._lines.starting_with(first_word)
+        if not groups:
+            return ()
+        entries: list[AliasEntry] = []
+        for group in groups:
+            self._labels[group.token] = group.label
+            entries.extend(
+                (v.words, v.separators, group.token)
+                for v in group.variants
+                if v.words[0] == first_word
+            )
+        entries.sort(key=_longest_first)
+        self._by_first[first_word] = entries
+        return entries
+
+    def label(self, token: str) -> str | None:
+        """The label of the group whose index term is ``token`` (one this matcher produced)."""
+        if not self._all_labelled:
+            self._labels = {group.token: group.label for group in self.groups}
+            self._all_labelled = True
+        return self._labels.get(token)
+
     def __bool__(self) -> bool:
-        return bool(self._by_first)
+        return bool(self._by_first) or bool(self._lines)
 
     def match(
         self, words: Sequence[str], separator: Callable[[int], str], start: int
@@ -103,7 +188,7 @@ class AliasMatcher:
         ``separator(j)`` is the kind of separator before word ``j``; it is only
         asked for when the words already match, which is rare.
         """
-        candidates = self._by_first.get(words[start])
+        candidates = self.candidates(words[start])
         if not candidates:
             return None
         for variant_words, variant_seps, token in candidates:
@@ -124,15 +209,39 @@ class NewsAnalyzer(Composable):  # type: ignore[misc]
     """
 
     def __init__(self, groups: Sequence[AliasGroup] = (), query_aliases: bool = True) -> None:
-        self.groups = tuple(groups)
+        # An index's GroupLines stay lazy; anything else is fixed as a tuple.
+        self.groups = groups if isinstance(groups, GroupLines) else tuple(groups)
         self.query_aliases = query_aliases
-        self._matcher = AliasMatcher(self.groups)
+        self._matcher: AliasMatcher | None = None  # built at first use (see ``matcher``)
+
+    @property
+    def matcher(self) -> AliasMatcher:
+        """The alias table, built when text is first analysed.
+
+        Creating an index only pickles the schema, and a searcher builds three
+        analyzers from one set of groups: at 100,000 groups each table takes
+        about a second to build.
+        """
+        if self._matcher is None:
+            self._matcher = AliasMatcher.for_groups(self.groups)
+        return self._matcher
+
+    def prepare(self) -> None:
+        """Build the alias table now, e.g. before forking workers that would each build it."""
+        _ = self.matcher
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"groups": self.groups, "query_aliases": self.query_aliases}
+        # Whoosh pickles the schema into every table of contents. As Solr lines
+        # the groups pickle small and fast: as objects, 100,000 groups made a
+        # 28 MB table of contents that took seconds to write at every commit.
+        return {"synonyms": groups_to_lines(self.groups), "query_aliases": self.query_aliases}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["groups"], state["query_aliases"])  # type: ignore[misc]
+        if "synonyms" in state:
+            groups = parse_synonyms("\n".join(state["synonyms"]), "<pickled analyzer>")
+        else:  # written by an older searchkit: rebuilt, to compute what it did not store
+            groups = tuple(AliasGroup(g.label, g.variants) for g in state["groups"])
+        self.__init__(groups, state["query_aliases"])  # type: ignore[misc]
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -189,7 +298,7 @@ class NewsAnalyzer(Composable):  # type: ignore[misc]
         if not matches:
             return
         words = [m.group(0).lower() for m in matches]
-        matcher = self._matcher if aliases else None
+        matcher = self.matcher if aliases else None
 
         def separator(j: int) -> str:
             return separator_kind(value[matches[j - 1].end() : matches[j].start()])

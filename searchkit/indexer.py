@@ -13,7 +13,9 @@ import json
 import logging
 import multiprocessing
 import os
+import queue
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -26,12 +28,13 @@ from typing import Any
 
 from whoosh import writing
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import LockError
+from whoosh.index import FileIndex, LockError, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import IndexingError
 
+from searchkit.analysis import NewsAnalyzer
 from searchkit.column_scan import live_column_values
-from searchkit.engine.durable import DurableCommits
+from searchkit.engine.durable import DurableCommits, DurableSegmentWriter
 from searchkit.errors import (
     IndexCorruptError,
     IndexIncompatibleError,
@@ -128,13 +131,40 @@ def _follow_parent(parent: int) -> None:
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 
+@dataclass(frozen=True)
+class _SchemaOpener:
+    """What a worker opens its index through: the storage, with the parent writer's schema.
+
+    Whoosh's worker calls ``storage.open_index(name)``, which unpickles the
+    schema of the last commit. When this transaction changes the alias groups
+    that schema is the old one, and every document the worker analysed got
+    the old groups' terms (so the new aliases found nothing).
+    """
+
+    storage: Any
+    schema: Any
+
+    def open_index(self, indexname: str) -> FileIndex:
+        """The index as the parent writer sees it (its schema, not the pickled one)."""
+        return FileIndex(self.storage, schema=self.schema, indexname=indexname)
+
+
+_WRITE_FAILED = "write failed"
+"""Marks a worker's report of the OSError it stopped on, on the result queue."""
+WORKER_REPORT_SECONDS = 1.0
+"""How long the parent waits for a failed worker's report (it was written before it exited)."""
+
+
 class _WorkerTask(SubWriterTask):  # type: ignore[misc]
-    """Whoosh's indexing worker process, made to follow its parent.
+    """Whoosh's indexing worker process, analysing with its parent's schema.
 
     It ignores Ctrl-C (the parent decides whether to commit or cancel) and
     exits by itself if the parent dies, so a killed indexer never leaves
     workers behind holding its pipes open.
     """
+
+    schema: Any = None
+    """The parent writer's schema (a forked worker inherits it; nothing is pickled)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -142,7 +172,42 @@ class _WorkerTask(SubWriterTask):  # type: ignore[misc]
 
     def run(self) -> None:
         _follow_parent(self._parent)
-        super().run()
+        storage = self.storage  # type: ignore[has-type]
+        if isinstance(storage, TrackingFileStorage):
+            storage.forget_inherited_files()
+        self.storage = _SchemaOpener(storage, self.schema)
+        try:
+            super().run()
+        except OSError as exc:
+            # A full disk: the parent reports it once, as its own write error, and
+            # deletes this worker's partial files; a traceback here would only
+            # repeat it, once per worker. Its files are closed first, so none is
+            # left for the garbage collector to warn about.
+            if isinstance(storage, TrackingFileStorage):
+                storage.close_abandoned_files()
+            self.resultqueue.put((_WRITE_FAILED, exc.errno, exc.strerror or str(exc)))
+            sys.exit(1)
+
+
+class _SegmentWriter(DurableSegmentWriter):
+    """Whoosh's single-process writer with durable commits (``DurableCommits``), running
+    ``after_toc`` before it releases the lock."""
+
+    after_toc: Callable[[], None] | None = None
+    """Called once the new table of contents is written, while the write lock is held."""
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        try:
+            super().__init__(ix, **kwargs)
+        except OSError:
+            # Whoosh keeps the lock and scratch folder of a writer it failed to build.
+            self._cleanup_on_error()
+            raise
+
+    def _commit_toc(self, segments: Any) -> None:
+        super()._commit_toc(segments)
+        if self.after_toc is not None:
+            self.after_toc()
 
 
 class _ParallelWriter(DurableCommits, MpWriter):  # type: ignore[misc]
@@ -157,7 +222,21 @@ class _ParallelWriter(DurableCommits, MpWriter):  # type: ignore[misc]
     commit is durable (``DurableCommits``).
     """
 
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        try:
+            super().__init__(ix, **kwargs)
+        except OSError:
+            self._cleanup_on_error()  # as in _SegmentWriter
+            raise
+
     def _new_task(self) -> SubWriterTask:
+        if not self.tasks:
+            # Build the alias table before the first fork, so every worker inherits
+            # it instead of building its own (about a second at 100,000 groups).
+            for _name, field_type in self.schema.items():
+                analyzer = getattr(field_type, "analyzer", None)
+                if isinstance(analyzer, NewsAnalyzer):
+                    analyzer.prepare()
         task = _WorkerTask(
             self.storage,
             self.indexname,
@@ -166,6 +245,7 @@ class _ParallelWriter(DurableCommits, MpWriter):  # type: ignore[misc]
             self.subargs,
             self.multisegment,
         )
+        task.schema = self.schema
         self.tasks.append(task)
         task.start()
         return task
@@ -179,21 +259,53 @@ class _ParallelWriter(DurableCommits, MpWriter):  # type: ignore[misc]
                 writing.SegmentWriter.add_document(self, **fields)
             writing.SegmentWriter.commit(self, mergetype=mergetype, optimize=optimize, merge=merge)
             return
-        if self.docbuffer:
-            self._enqueue()
-        for _task in self.tasks:
-            self.jobqueue.put(None)
-        for task in self.tasks:
-            task.join()
-        failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
-        if failed:
-            self._close_queues(wait=False)
-            writing.SegmentWriter.cancel(self)
-            raise OSError(f"an indexing worker process failed (exit status {failed[0]})")
         try:
+            if self.docbuffer:
+                self._enqueue()
+            for _task in self.tasks:
+                self.jobqueue.put(None)
+            for task in self.tasks:
+                task.join()
+            failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
+            if failed:
+                raise self._worker_failure(failed[0])
             super()._commit(mergetype, optimize, merge)
-        finally:
-            self._close_queues(wait=True)
+        except BaseException:
+            self._abandon()
+            raise
+        self._close_queues(wait=True)
+
+    def _worker_failure(self, status: int) -> OSError:
+        """The error a failed worker reported (a full disk says ENOSPC), else a generic one."""
+        for _task in self.tasks:
+            try:
+                report = self.resultqueue.get(timeout=WORKER_REPORT_SECONDS)
+            except queue.Empty:
+                break
+            if isinstance(report, tuple) and len(report) == 3 and report[0] == _WRITE_FAILED:
+                return OSError(report[1], report[2])
+        return OSError(f"an indexing worker process failed (exit status {status})")
+
+    def _abandon(self) -> None:
+        """After a failed commit: stop the workers and release the lock, committing nothing.
+
+        Whoosh's own commit leaves the lock held when it fails with workers.
+        The segment files stay open for the Indexer to close and delete.
+        """
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+            task.join()
+        self._close_queues(wait=False)
+        self._cleanup_on_error()
+
+    after_toc: Callable[[], None] | None = None
+    """As for ``_SegmentWriter``: called after the new table of contents, under the lock."""
+
+    def _commit_toc(self, segments: Any) -> None:
+        super()._commit_toc(segments)
+        if self.after_toc is not None:
+            self.after_toc()
 
     def cancel(self) -> None:
         try:
@@ -208,12 +320,12 @@ class _ParallelWriter(DurableCommits, MpWriter):  # type: ignore[misc]
     def _close_queues(self, *, wait: bool) -> None:
         """Stop the queues' feeder threads: while one lingers, ``worker_count`` sees a
         second thread and the next bulk write in this process gets no workers."""
-        for queue in (self.jobqueue, self.resultqueue):
-            queue.close()
+        for channel in (self.jobqueue, self.resultqueue):
+            channel.close()
             if wait:
-                queue.join_thread()
+                channel.join_thread()
             else:  # workers were killed: nothing will read what is left in the pipe
-                queue.cancel_join_thread()
+                channel.cancel_join_thread()
 
 
 def article_fields(article: Article, file_hash: str = "") -> dict[str, Any]:
@@ -270,8 +382,11 @@ class Indexer:
 
     If the alias groups differ from the ones the index was built with, every
     existing document is re-analysed from its stored fields at commit, so alias
-    terms never go stale. ``rebuild=True`` starts from an empty index, but the
-    old one stays searchable until the commit replaces it.
+    terms never go stale. That is decided once the write lock is held, and the
+    groups are recorded before it is released, so a writer that waited for
+    another compares with what that one committed. ``rebuild=True`` starts
+    from an empty index, but the old one stays searchable until the commit
+    replaces it.
     """
 
     def __init__(
@@ -285,6 +400,8 @@ class Indexer:
     ) -> None:
         self.index_dir = str(index_dir)
         self.groups: tuple[AliasGroup, ...] = resolve_groups(synonyms) if use_synonyms else ()
+        self._fingerprint = fingerprint(self.groups)
+        self._metadata_error: IndexWriteError | None = None
         self.rebuild = rebuild
         self.lock_timeout = lock_timeout
         self._writer: Any = None
@@ -306,7 +423,8 @@ class Indexer:
             self._recreate_unreadable_index()
             metadata = read_metadata(self.index_dir)
         self._created = metadata.created
-        self._reanalyze = metadata.synonyms_fingerprint != fingerprint(self.groups)
+        # Provisional: decided again once the write lock is held (``_decide_reanalysis``).
+        self._reanalyze = metadata.synonyms_fingerprint != self._fingerprint
         try:
             self._ix = open_index(self.index_dir, self.groups)
         except IndexCorruptError:
@@ -314,8 +432,6 @@ class Indexer:
                 raise
             self._recreate_unreadable_index()
             self._ix = open_index(self.index_dir, self.groups)
-        if self._reanalyze and not self.rebuild:
-            log.info("alias groups changed since the last build; re-analysing every document")
 
     def _recreate_unreadable_index(self) -> None:
         lock = FileStorage(self.index_dir).lock("WRITELOCK")
@@ -349,17 +465,38 @@ class Indexer:
                         limitmb=WORKER_MEMORY_MB,
                     )
                 else:
-                    self._writer = self._ix.writer(
-                        timeout=self.lock_timeout, delay=0.1, limitmb=WRITER_MEMORY_MB
+                    self._writer = _SegmentWriter(
+                        self._ix, timeout=self.lock_timeout, delay=0.1, limitmb=WRITER_MEMORY_MB
                     )
             except LockError as exc:
                 raise IndexLockedError(self.index_dir, _writer_pid(self.index_dir)) from exc
             except OSError as exc:
+                self._discard_failed_write()
                 raise IndexWriteError(
                     self.index_dir, f"cannot write to the index at {self.index_dir}: {exc}"
                 ) from exc
             self._write_lock_info()
+            self._decide_reanalysis()
         return self._writer
+
+    def _decide_reanalysis(self) -> None:
+        """Compare this writer's groups with the index's, now that the write lock is held.
+
+        Decided before the lock, a writer that another one overtook would keep
+        the documents the other had re-analysed with its groups, add its own
+        with different ones and record those: metadata and documents would
+        disagree for good. The metadata is written under the lock too (see
+        ``_record_metadata``), so what is read here describes the last commit.
+        """
+        try:
+            metadata = read_metadata(self.index_dir)
+        except SearchkitError:
+            self.cancel()
+            raise
+        self._created = metadata.created
+        self._reanalyze = metadata.synonyms_fingerprint != self._fingerprint
+        if self._reanalyze and not self.rebuild:
+            log.info("alias groups changed since the last build; re-analysing every document")
 
     def _write_lock_info(self) -> None:
         try:
@@ -451,18 +588,27 @@ class Indexer:
         if self._writer is None and not self.clearing:
             return
         writer = self._ensure_writer()
+        writer.after_toc = self._record_metadata
+        self._metadata_error = None
+        committing = False
         try:
             with self._reading_existing():
                 self._hand_over_pending(writer)
+                if self.clearing and not self.rebuild:
+                    self._carry_over_untouched(writer)
+                committing = True
                 if self.clearing:
-                    if not self.rebuild:
-                        self._carry_over_untouched(writer)
                     writer.commit(mergetype=writing.CLEAR)
                 else:
                     writer.commit()
         except OSError as exc:
-            self._writer = None
-            self._close_abandoned_files()
+            if not committing:
+                self.cancel()  # the writer is still open: stop its workers, release its lock
+            else:
+                self._writer = None
+                self._pending.clear()
+                self._deleted.clear()
+                self._discard_failed_write()
             raise IndexWriteError(
                 self.index_dir,
                 f"could not commit to {self.index_dir} ({exc}); the last committed index "
@@ -473,7 +619,8 @@ class Indexer:
         self._deleted.clear()
         self.rebuild = False
         self._reanalyze = False
-        write_metadata(self.index_dir, new_metadata(self.groups, created=self._created))
+        if self._metadata_error is not None:
+            raise self._metadata_error
         self._clear_lock_info()
 
     def _hand_over_pending(self, writer: Any) -> None:
@@ -483,6 +630,19 @@ class Indexer:
                 writer.add_document(**doc)
             else:
                 writer.update_document(**doc)
+
+    def _record_metadata(self) -> None:
+        """Record this commit's groups in searchkit.json, before the write lock is released.
+
+        Written after the lock is released, a writer starting in between would
+        read the groups the committed documents no longer have. A failure is
+        raised by ``commit`` once Whoosh has released the lock (the documents
+        are committed by then).
+        """
+        try:
+            write_metadata(self.index_dir, new_metadata(self.groups, created=self._created))
+        except IndexWriteError as exc:
+            self._metadata_error = exc
 
     def _carry_over_untouched(self, writer: Any) -> None:
         """Re-add documents this transaction did not touch (re-analysing them)."""
@@ -503,12 +663,37 @@ class Indexer:
         except OSError as exc:
             # Cancelling flushes buffers; on a full disk that fails too, and the
             # error that brought us here is the one worth reporting.
-            log.warning("could not discard pending changes cleanly: %s", exc)
-            self._close_abandoned_files()
+            log.debug("could not discard pending changes cleanly: %s", exc)
         finally:
             self._pending.clear()
             self._deleted.clear()
-            self._clear_lock_info()
+            self._discard_failed_write()
+
+    def _discard_failed_write(self) -> None:
+        """Close and delete what a failed or cancelled write left, and its lock record.
+
+        Whoosh deletes the files of segments that never reached a commit (this
+        writer's and its workers') only at the next successful commit; on a
+        full disk they are what fills it. They are deleted here as that commit
+        would (every segment file the current table of contents does not
+        list), under the write lock so no other writer's files are touched; if
+        another writer holds the lock, its commit deletes them.
+        """
+        self._close_abandoned_files()
+        lock = self._ix.lock("WRITELOCK")
+        try:
+            locked = bool(lock.acquire(blocking=False))
+        except OSError:
+            locked = False
+        if locked:
+            try:
+                toc = self._ix._read_toc()
+                clean_files(self._ix.storage, self._ix.indexname, toc.generation, toc.segments)
+            except READ_DAMAGE:
+                log.debug("could not delete the files of a failed write", exc_info=True)
+            finally:
+                lock.release()
+        self._clear_lock_info()
 
     def _close_abandoned_files(self) -> None:
         storage = getattr(self._ix, "storage", None)

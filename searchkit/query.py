@@ -16,7 +16,7 @@ import copy
 import heapq
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,8 @@ from whoosh.fields import Schema
 from whoosh.qparser import MultifieldParser, OperatorsPlugin, OrGroup, Plugin, syntax
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from searchkit.synonyms import AliasGroup, Variant
+from searchkit.analysis import AliasMatcher
+from searchkit.synonyms import APOSTROPHES, HYPHENS, WORD, AliasGroup
 
 SEARCH_FIELDS = ("title", "body")
 KNOWN_FIELDS = ("title", "body", "author", "source", "url", "published", "id")
@@ -61,8 +62,6 @@ people type it: a ``-`` that starts a term and is followed by a letter, a quote 
 bracket. A hyphen inside a word (``well-known``) or before a digit (``-5``) stays text."""
 MUST_SYNTAX = _TERM_START + r"\+" + _TERM_FOLLOWS
 """``+word``: the article must contain the word (the other words still only add score)."""
-_HYPHEN_CLASS = "[-\u2010\u2011\u2012\u2013\u2014]"
-_SEPARATOR_PATTERNS = {"-": _HYPHEN_CLASS, " ": r"\s+", "'": "['\u2019\u02bc`]"}
 
 
 class ExpansionLog:
@@ -132,13 +131,25 @@ def expansion_warnings(parsed: ParsedQuery) -> list[str]:
     return parsed.expansions.warnings()
 
 
-def _variant_pattern(variant: Variant) -> str:
-    parts = [re.escape(variant.words[0])]
-    for separator, word in zip(variant.separators, variant.words[1:], strict=True):
-        parts.append(_SEPARATOR_PATTERNS.get(separator, r"\W"))
-        parts.append(re.escape(word))
-    # Not inside a hyphenated word ("foo-IS-K"), but after a "-" that excludes it ("-IS-K").
-    return r"(?<!\w)(?<!\w-)" + "".join(parts) + r"(?![\w\-])"
+def _separator_fits(kind: str, between: str) -> bool:
+    """Whether the text between two query words is written the way a variant's separator is.
+
+    A hyphen or an apostrophe is one such character, a space any run of
+    whitespace, and any other separator ("U.N.") one character that is not a
+    letter or digit.
+    """
+    if kind == "-":
+        return between in HYPHENS
+    if kind == "'":
+        return between in APOSTROPHES
+    if kind == " ":
+        return between.isspace()
+    return len(between) == 1
+
+
+_Candidate = tuple[tuple[str, ...], tuple[str, ...], str | None]
+"""A variant the rewriter looks for: its words, its separator kinds, and its expansion
+(None: quote it as written)."""
 
 
 class AliasRewriter:
@@ -146,38 +157,85 @@ class AliasRewriter:
 
     Index-time groups only need multi-word variants quoted (the analyzer does
     the rest); query-time-only groups are replaced by an OR of quoted variants.
+    Variants are looked up by the query's words in dicts keyed by first word
+    (the index groups' one is the analyzer's, built once per searcher), so a
+    query costs the same with 100,000 groups as with ten.
     """
 
     def __init__(
         self, index_groups: Sequence[AliasGroup], query_groups: Sequence[AliasGroup]
     ) -> None:
-        patterns: list[tuple[str, str | None]] = []
-        for group in index_groups:
-            for variant in group.variants:
-                if len(variant.words) > 1:
-                    patterns.append((_variant_pattern(variant), None))
+        self._index = AliasMatcher.for_groups(index_groups)
+        extra: dict[str, list[_Candidate]] = {}
         for group in query_groups:
             expansion = "(" + " OR ".join(f'"{v.text}"' for v in group.variants) + ")"
             for variant in group.variants:
-                patterns.append((_variant_pattern(variant), expansion))
-        patterns.sort(key=lambda item: -len(item[0]))
-        self._expansions = [expansion for _, expansion in patterns]
-        self._regex = (
-            re.compile("|".join(f"({p})" for p, _ in patterns), re.IGNORECASE) if patterns else None
-        )
+                candidate = (variant.words, variant.separators, expansion)
+                extra.setdefault(variant.words[0], []).append(candidate)
+        self._extra = extra
 
     def rewrite(self, text: str) -> str:
         """Quote or expand alias variants found outside quoted phrases."""
-        if self._regex is None:
+        if not self._index and not self._extra:
             return text
         pieces = text.split('"')
         for index in range(0, len(pieces), 2):  # even pieces are outside quotes
-            pieces[index] = self._regex.sub(self._replace, pieces[index])
+            pieces[index] = self._rewrite_piece(pieces[index])
         return '"'.join(pieces)
 
-    def _replace(self, match: re.Match[str]) -> str:
-        expansion = self._expansions[(match.lastindex or 1) - 1]
-        return expansion if expansion is not None else f'"{match.group(0)}"'
+    def _rewrite_piece(self, piece: str) -> str:
+        matches = list(WORD.finditer(piece))
+        words = [m.group(0).lower() for m in matches]
+        out: list[str] = []
+        done = 0
+        i = 0
+        while i < len(matches):
+            found = self._match_at(piece, matches, words, i)
+            if found is None:
+                i += 1
+                continue
+            length, expansion = found
+            start, end = matches[i].start(), matches[i + length - 1].end()
+            out.append(piece[done:start])
+            out.append(expansion if expansion is not None else f'"{piece[start:end]}"')
+            done = end
+            i += length
+        out.append(piece[done:])
+        return "".join(out)
+
+    def _candidates(self, first_word: str) -> Iterator[_Candidate]:
+        for words, separators, _token in self._index.candidates(first_word):
+            if len(words) > 1:  # a one-word index variant needs no quoting
+                yield words, separators, None
+        yield from self._extra.get(first_word, ())
+
+    def _match_at(
+        self, piece: str, matches: Sequence[re.Match[str]], words: Sequence[str], i: int
+    ) -> tuple[int, str | None] | None:
+        """(words spanned, expansion) of the longest variant written at word ``i``, if any.
+
+        A variant glued to a hyphen ("anti-IS-K") is part of a longer word and
+        does not count. Of two equally long variants the index's wins.
+        """
+        start = matches[i].start()
+        if piece[start - 1 : start] == "-":
+            return None
+        best: tuple[int, str | None] | None = None
+        for variant_words, separators, expansion in self._candidates(words[i]):
+            length = len(variant_words)
+            if (best is not None and length <= best[0]) or i + length > len(words):
+                continue
+            if tuple(words[i : i + length]) != variant_words:
+                continue
+            end = matches[i + length - 1].end()
+            if piece[end : end + 1] == "-":
+                continue
+            if all(
+                _separator_fits(kind, piece[matches[j - 1].end() : matches[j].start()])
+                for j, kind in zip(range(i + 1, i + length), separators, strict=True)
+            ):
+                best = (length, expansion)
+        return best
 
 
 def clean_query_text(text: str) -> tuple[str, list[str]]:

@@ -41,7 +41,7 @@ from searchkit.errors import (
     IndexWriteError,
 )
 from searchkit.schema import SCHEMA_VERSION, build_schema
-from searchkit.synonyms import AliasGroup, fingerprint, groups_to_lines, parse_synonyms
+from searchkit.synonyms import AliasGroup, GroupLines, fingerprint, groups_to_lines
 
 log = logging.getLogger("searchkit")
 
@@ -120,9 +120,9 @@ class IndexMetadata:
     created: datetime
     updated: datetime
 
-    def groups(self, index_dir: str) -> tuple[AliasGroup, ...]:
-        """The alias groups the index was built with."""
-        return parse_synonyms("\n".join(self.synonyms), f"{index_dir}/{METADATA_FILE}")
+    def groups(self, index_dir: str) -> GroupLines:
+        """The alias groups the index was built with (each parsed when first needed)."""
+        return GroupLines(self.synonyms, f"{index_dir}/{METADATA_FILE}")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -337,6 +337,15 @@ class TrackingFileStorage(durable.DurableRenames, FileStorage):  # type: ignore[
         scratch = TrackingFileStorage(os.path.join(self.folder, name or f"{random_name()}.tmp"))
         self._scratch.add(scratch)
         return scratch.create()  # type: ignore[no-any-return]
+
+    def forget_inherited_files(self) -> None:
+        """Track only the files created from now on (in a forked indexing worker).
+
+        The files a worker inherits are its parent's: closing them in the
+        worker would flush the parent's buffers into them a second time.
+        """
+        self._created = weakref.WeakSet()
+        self._scratch = weakref.WeakSet()
 
     def close_abandoned_files(self) -> None:
         """Close every file this storage created that is still open (after a failed write)."""

@@ -23,16 +23,19 @@ from typing import Any
 
 import pytest
 from test_reliability_support import (
+    CLI_TIMEOUT,
     WorkingCorpus,
     assert_no_crash,
     check_index_usable,
     index_snapshot,
     run_cli,
     searchkit_command,
+    start_python,
     user_environment,
 )
 
 import searchkit
+import searchkit.indexer as indexer_module
 from searchkit.ingest import scan
 
 PR_CAPBSET_DROP = 24
@@ -239,17 +242,25 @@ def test_index_owned_by_someone_else_is_not_called_damaged(tmp_path: Path) -> No
 
 
 class FullDisk:
-    """Whoosh's files accept ``budget`` bytes in total, then every write fails with ENOSPC."""
+    """Whoosh's files accept ``budget`` bytes in total, then every write fails with ENOSPC.
 
-    def __init__(self, budget: int) -> None:
+    A forked indexing worker inherits the budget left at the fork and spends
+    its own copy. With ``workers_only`` the process that installed it writes
+    freely and only its worker processes meet the full disk.
+    """
+
+    def __init__(self, budget: int, *, workers_only: bool = False) -> None:
         self.remaining = budget
         self.tripped = False
+        self.exempt = os.getpid() if workers_only else None
 
     def wrap(self, fileobj: Any) -> Any:
         disk = self
         original_write = fileobj.write
 
         def write(data: Any) -> int:
+            if os.getpid() == disk.exempt:
+                return int(original_write(data))
             size = len(data)
             if size > disk.remaining:
                 disk.tripped = True
@@ -261,6 +272,11 @@ class FullDisk:
         return fileobj
 
 
+def index_files(index: Path) -> set[str]:
+    """The names of the files in an index folder, less the lock file (which stays, unlocked)."""
+    return {path.name for path in index.iterdir() if not path.name.endswith("WRITELOCK")}
+
+
 @pytest.fixture()
 def full_disk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Install a FullDisk with a given budget on Whoosh's FileStorage; returns the installer."""
@@ -268,8 +284,8 @@ def full_disk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
     original = filestore.FileStorage.create_file
 
-    def install(budget: int) -> FullDisk:
-        disk = FullDisk(budget)
+    def install(budget: int, *, workers_only: bool = False) -> FullDisk:
+        disk = FullDisk(budget, workers_only=workers_only)
 
         def create_file(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
             handle = original(self, name, *args, **kwargs)
@@ -296,7 +312,7 @@ def test_full_disk_during_indexing_keeps_the_last_commit(
     corpus = WorkingCorpus.create(tmp_path / "corpus", initial=30, spare=20, seed=29)
     index = tmp_path / "index"
     searchkit.build_index([corpus.folder], index)
-    before = index_snapshot(index)
+    before, files_before = index_snapshot(index), index_files(index)
     corpus.mutate(adds=20, edits=5, deletes=3)
 
     disk = full_disk(budget)
@@ -309,6 +325,7 @@ def test_full_disk_during_indexing_keeps_the_last_commit(
     assert disk.tripped, "the simulated disk never filled up: the case proved nothing"
 
     assert index_snapshot(index) == before
+    assert index_files(index) == files_before, "the failed write left partial files"
     assert check_index_usable(index) == len(before)
     report = searchkit.build_index([corpus.folder], index, lock_timeout=0)
     assert report.ok
@@ -390,3 +407,110 @@ def test_a_failed_write_closes_its_files(tmp_path: Path, full_disk: Any) -> None
         if issubclass(w.category, ResourceWarning) and str(tmp_path) in str(w.message)
     ]
     assert leaked == []
+
+
+# ------------------------------------------------------------- a full disk and indexing workers
+
+WORKER_STORIES = indexer_module.WORKER_BATCH * 4
+"""New stories for a run big enough to be indexed by worker processes."""
+
+
+def count_worker_starts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Force two indexing workers and count the worker processes started."""
+    started: list[int] = []
+    original_start = indexer_module._WorkerTask.start
+
+    def start(self: Any) -> None:
+        started.append(1)
+        original_start(self)
+
+    monkeypatch.setattr(indexer_module, "worker_count", lambda: 2)
+    monkeypatch.setattr(indexer_module._WorkerTask, "start", start)
+    return started
+
+
+# Whoosh leaves files open after a failed write: pinned by test_a_failed_write_closes_its_files.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize(
+    ("where", "budget"),
+    [("workers", 0), ("workers", 20_000), ("everywhere", 0.5), ("everywhere", 0.9)],
+    ids=["workers-at-once", "workers-later", "everywhere-early", "everywhere-late"],
+)
+def test_full_disk_in_indexing_workers_says_so_once_and_leaves_no_partial_files(
+    tmp_path: Path,
+    full_disk: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    where: str,
+    budget: float,
+) -> None:
+    corpus = WorkingCorpus.create(tmp_path / "corpus", initial=20, spare=WORKER_STORIES, seed=33)
+    index = tmp_path / "index"
+    searchkit.build_index([corpus.folder], index)
+    before, files_before = index_snapshot(index), index_files(index)
+    corpus_bytes = sum(path.stat().st_size for path in corpus.folder.iterdir())
+    corpus.mutate(adds=WORKER_STORIES, edits=0, deletes=0)
+    started = count_worker_starts(monkeypatch)
+    if where == "workers":
+        full_disk(int(budget), workers_only=True)
+    else:
+        # A share of the new stories' size: the indexer's own job files for the
+        # workers (about that size in all) fill it after the first worker has
+        # started, unless a worker fills its copy of what is left first.
+        added = sum(path.stat().st_size for path in corpus.folder.iterdir()) - corpus_bytes
+        full_disk(int(added * budget))
+    capfd.readouterr()
+
+    with pytest.raises(searchkit.IndexWriteError, match="No space left on device"):
+        searchkit.build_index([corpus.folder], index)
+    printed = capfd.readouterr().err
+    monkeypatch.undo()
+    assert started, "no worker process was started: the case proved nothing"
+    assert "Traceback" not in printed, printed
+    assert index_files(index) == files_before, "the failed write left partial files"
+    assert index_snapshot(index) == before
+    assert searchkit.build_index([corpus.folder], index, lock_timeout=0).ok
+    assert check_index_usable(index) == len(corpus.present)
+
+
+FULL_DISK_IN_WORKERS = """
+import errno, os, sys
+from whoosh.filedb import filestore
+import searchkit.indexer
+from searchkit.cli import main
+
+searchkit.indexer.worker_count = lambda: 2  # workers even on a one-core machine
+parent = os.getpid()
+original = filestore.FileStorage.create_file
+
+def create_file(self, name, *args, **kwargs):
+    handle = original(self, name, *args, **kwargs)
+    if os.getpid() != parent:  # only the indexing workers find the disk full
+        def write(data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        handle.file.write = write
+    return handle
+
+filestore.FileStorage.create_file = create_file
+main(sys.argv[1:], prog_name="searchkit")
+"""
+
+
+def test_cli_full_disk_in_indexing_workers_prints_one_clean_error(tmp_path: Path) -> None:
+    corpus = WorkingCorpus.create(tmp_path / "corpus", initial=20, spare=WORKER_STORIES, seed=34)
+    index = tmp_path / "index"
+    assert run_cli(["index", corpus.folder, "--index", index, "-q"]).returncode == 0
+    before, files_before = index_snapshot(index), index_files(index)
+    corpus.mutate(adds=WORKER_STORIES, edits=0, deletes=0)
+
+    child = start_python(FULL_DISK_IN_WORKERS, "index", str(corpus.folder), "--index", str(index))
+    output, errors = child.communicate(timeout=CLI_TIMEOUT)
+    assert child.returncode == 1, errors
+    assert output == "", output
+    assert_no_crash(errors)
+    lines = errors.strip().splitlines()
+    assert len(lines) == 1, errors
+    assert lines[0].startswith("Error: ") and "No space left on device" in lines[0], errors
+    assert str(index) in lines[0]
+    assert index_files(index) == files_before, "the failed write left partial files"
+    assert index_snapshot(index) == before
