@@ -30,7 +30,7 @@ from searchkit.characters import INVISIBLE_CHARACTERS, TERMINAL_CONTROLS, termin
 from searchkit.options import MAX_LIMIT, SORT_ORDERS
 
 if TYPE_CHECKING:
-    from searchkit.models import Article, Hit, IndexStats, SearchResults
+    from searchkit.models import Article, Hit, IndexReport, IndexStats, SearchResults
 
 EXIT_INTERRUPTED = 130
 """Exit status after Ctrl-C during indexing (128 + SIGINT, as shells report it)."""
@@ -170,6 +170,14 @@ def _not_blank(ctx: click.Context, param: click.Parameter, value: str | None) ->
     """
     if value is not None and not value.strip():
         raise click.BadParameter("must not be empty", ctx, param)
+    return value
+
+
+def _globs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """Refuse an empty --exclude: it could only mean "exclude nothing" by accident."""
+    for glob in value:
+        if not glob.strip():
+            raise click.BadParameter("must not be empty", ctx, param)
     return value
 
 
@@ -314,6 +322,26 @@ def _progress(enabled: bool) -> Iterator[_ProgressReporter | None]:
     metavar="SECONDS",
     help="How long to wait for another indexer to finish.",
 )
+@click.option(
+    "--exclude",
+    "exclude_globs",
+    multiple=True,
+    metavar="GLOB",
+    callback=_globs,
+    help="Do not read files or folders whose path under PATH, or whose name, matches GLOB "
+    "(repeatable; README*, LICENSE*, PROVENANCE* and .* are always excluded inside folders).",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Also list each excluded, skipped and still-failing file, with why.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when any file fails, also one that failed on an earlier run.",
+)
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -325,13 +353,18 @@ def index_command(
     quiet: bool,
     follow_links: bool,
     lock_timeout: float,
+    exclude_globs: tuple[str, ...],
+    verbose: bool,
+    strict: bool,
 ) -> None:
     """Add, update and remove articles so the index matches PATH... (files or folders).
 
-    Unchanged files are skipped, so running it again is cheap. Symbolic links
-    are followed only into PATH... unless --follow-links; what was left out
-    (links, FIFOs, devices, index folders) is listed on stderr. Exit status 1
-    when any file failed (each is listed with its reason on stderr).
+    Unchanged files are skipped, so running it again is cheap, and a file
+    that failed before is not read again until its bytes change (it counts
+    as "still failing"). Symbolic links are followed only into PATH... unless
+    --follow-links; what was left out (links, FIFOs, devices, index folders)
+    is listed on stderr. Exit status 1 when a file failed for the first time
+    (each is listed with its reason on stderr), or with --strict when any did.
     """
     _check_synonym_flags(synonyms_file, no_synonyms)
     import searchkit
@@ -348,22 +381,38 @@ def index_command(
                 lock_timeout=lock_timeout,
                 on_progress=reporter,
                 follow_links=follow_links,
+                exclude=exclude_globs,
             )
     except KeyboardInterrupt:
         _echo("interrupted; the last committed index is intact", err=True)
         ctx.exit(EXIT_INTERRUPTED)
     _echo(report.summary())
-    for left_out in report.passed_over:
-        _echo(f"left out: {left_out}", err=True)
-    for failure in report.failures:
-        _echo(f"failed: {failure}", err=True)
-    if report.failed:
+    _report_index_details(report, verbose=verbose, strict=strict)
+    if report.failed or (strict and not report.clean):
         _echo(
             "everything else was indexed; fix or remove the failed files above and run "
             "`searchkit index` again",
             err=True,
         )
         ctx.exit(1)
+
+
+def _report_index_details(report: IndexReport, *, verbose: bool, strict: bool) -> None:
+    """List on stderr what the summary counts: always the new failures and what the scan
+    left out; excluded, skipped and still-failing files with --verbose (still failing
+    ones with --strict too, since they decide the exit status then)."""
+    for left_out in report.passed_over:
+        _echo(f"left out: {left_out}", err=True)
+    if verbose:
+        for excluded in report.excluded:
+            _echo(f"excluded: {excluded.path} (matches {excluded.reason})", err=True)
+        for skipped in report.skipped_files:
+            _echo(f"skipped: {skipped}", err=True)
+    if verbose or strict:
+        for failure in report.still_failing:
+            _echo(f"still failing: {failure}", err=True)
+    for failure in report.failures:
+        _echo(f"failed: {failure}", err=True)
 
 
 # --------------------------------------------------------------------------- query

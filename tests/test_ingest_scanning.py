@@ -42,7 +42,7 @@ def test_scan_walks_recursively_sorted_and_counts_skipped(tmp_path: Path) -> Non
             )
         )
     )
-    assert {path.name for path in result.skipped} == {"notes.pdf", "image.png"}
+    assert {Path(item.path).name for item in result.skipped} == {"notes.pdf", "image.png"}
     assert result.failures == ()
 
 
