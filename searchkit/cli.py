@@ -21,7 +21,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -145,20 +145,43 @@ def _describe_os_error(error: OSError) -> str:
     return f"{reason}{where}; check that the path exists and that you may read and write it"
 
 
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    """Turn a YYYY-MM-DD option into a date before any index is opened.
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Check a YYYY, YYYY-MM or YYYY-MM-DD option before any index is opened.
 
-    A bad value is a usage error (exit 2) that shows the expected form, rather
+    The text itself goes to the library, which reads a year or month as the
+    whole period (its first day for --since, its last for --until). A bad
+    value is a usage error (exit 2) that shows the expected forms, rather
     than a library QueryError after the index has been loaded.
     """
     if value is None:
         return None
+    from searchkit.date_bounds import DATE_FORMS, parse_date_bound
+    from searchkit.errors import QueryError
+
     try:
-        return date.fromisoformat(value)
-    except ValueError:
+        parse_date_bound(value, end_of_day=param.name == "until", name=param.name or "date")
+    except QueryError:
         raise click.BadParameter(
-            f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-06-30", ctx, param
+            f"{value!r} is not a date; write it as {DATE_FORMS}, e.g. 2024, 2024-06 or 2024-06-30",
+            ctx,
+            param,
         ) from None
+    return value.strip()
+
+
+def _check_date_order(since: str | None, until: str | None) -> None:
+    """Refuse --since later than --until (a usage error, before any index is opened)."""
+    if since is None or until is None:
+        return
+    from searchkit.date_bounds import parse_date_bound
+
+    start = parse_date_bound(since, end_of_day=False, name="since")
+    end = parse_date_bound(until, end_of_day=True, name="until")
+    if start is not None and end is not None and start > end:
+        raise click.BadParameter(
+            f"{since} is later than --until {until}: no date can match",
+            param_hint="'--since'",
+        )
 
 
 def _not_blank(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -559,13 +582,15 @@ class _QueryCommand(click.Command):
     "--since",
     callback=_parse_date,
     metavar="DATE",
-    help="Only articles published on or after DATE.",
+    help="Only articles published on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD: "
+    "from the first day of that year or month).",
 )
 @click.option(
     "--until",
     callback=_parse_date,
     metavar="DATE",
-    help="Only articles published on or before DATE.",
+    help="Only articles published on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD: "
+    "to the last day of that year or month).",
 )
 @click.option(
     "--sort",
@@ -583,8 +608,8 @@ def query_command(
     limit: int,
     page: int,
     source: str | None,
-    since: date | None,
-    until: date | None,
+    since: str | None,
+    until: str | None,
     sort: str,
     as_json: bool,
     explain: bool,
@@ -599,11 +624,7 @@ def query_command(
     separate arguments, and query text may start with "-".
     """
     _check_synonym_flags(synonyms_file, no_synonyms)
-    if since is not None and until is not None and since > until:
-        raise click.BadParameter(
-            f"{since.isoformat()} is later than --until {until.isoformat()}: no date can match",
-            param_hint="'--since'",
-        )
+    _check_date_order(since, until)
     import searchkit
 
     with searchkit.Searcher(index_dir, synonyms=synonyms_file) as searcher:
@@ -622,6 +643,13 @@ def query_command(
         _echo(f"expanded query: {results.expanded_query}", err=True)
     for warning in results.warnings:
         _echo(f"warning: {warning}", err=True)
+    if results.undated_left_out:
+        count = results.undated_left_out
+        given = " and ".join(
+            flag for flag, value in (("--since", since), ("--until", until)) if value
+        )
+        noun, verb = ("match has", "was") if count == 1 else ("matches have", "were")
+        _echo(f"note: {count} {noun} no date and {verb} left out by {given}", err=True)
     if not results.hits:
         _report_no_hits(results)
         return

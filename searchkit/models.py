@@ -197,6 +197,8 @@ class SearchResults:
     ``facets`` maps each outlet to its number of matching documents;
     ``parsed_query`` and ``expanded_query`` show what was actually searched
     (for `--explain`); ``warnings`` lists parts of the query that were ignored.
+    ``undated_left_out`` counts the matches a ``since``/``until`` filter left
+    out because they have no date (0 without one), so the caller can say so.
     """
 
     query: str
@@ -208,6 +210,7 @@ class SearchResults:
     expanded_query: str = ""
     warnings: tuple[str, ...] = ()
     facets: Mapping[str, int] = field(default_factory=dict)
+    undated_left_out: int = 0
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
