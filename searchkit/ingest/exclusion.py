@@ -57,7 +57,7 @@ def skip_reason(path: Path) -> str:
     for suffix, kind in COMPRESSED_SUFFIXES:
         if suffixes and suffixes[-1] == suffix:
             inner = "".join(suffixes[:-1]) or "file"
-            return f"{kind}-compressed {inner}, not read"
+            return f"{kind}-compressed {inner} (not read)"
     if path.suffix:
         return f"unsupported file type {path.suffix.lower()}"
     return "unsupported file type (no suffix)"
