@@ -352,7 +352,14 @@ def _progress(enabled: bool) -> Iterator[_ProgressReporter | None]:
     metavar="GLOB",
     callback=_globs,
     help="Do not read files or folders whose path under PATH, or whose name, matches GLOB "
-    "(repeatable; README*, LICENSE*, PROVENANCE* and .* are always excluded inside folders).",
+    "(repeatable; README*, LICENSE*, PROVENANCE* and .* are excluded inside folders too, "
+    "unless --no-default-excludes).",
+)
+@click.option(
+    "--no-default-excludes",
+    is_flag=True,
+    help="Read README*, LICENSE*, PROVENANCE* and .* files too (a page named "
+    "license-fee.html, say).",
 )
 @click.option(
     "--verbose",
@@ -377,6 +384,7 @@ def index_command(
     follow_links: bool,
     lock_timeout: float,
     exclude_globs: tuple[str, ...],
+    no_default_excludes: bool,
     verbose: bool,
     strict: bool,
 ) -> None:
@@ -405,6 +413,7 @@ def index_command(
                 on_progress=reporter,
                 follow_links=follow_links,
                 exclude=exclude_globs,
+                default_excludes=not no_default_excludes,
             )
     except KeyboardInterrupt:
         _echo("interrupted; the last committed index is intact", err=True)

@@ -258,3 +258,14 @@ def test_a_gzipped_page_is_read_or_listed_never_silently_skipped(tmp_path: Path)
         assert f"skipped: {corpus / 'page.html.gz'}: gzip-compressed .html" in result.stderr
     else:  # read once gzip support exists
         assert "added 1," in result.stdout
+
+
+def test_no_default_excludes_reads_the_notes_too(tmp_path: Path) -> None:
+    corpus, index = _collection(tmp_path), tmp_path / "index"
+    (corpus / "business" / "license-fee-rise.txt").write_text(STORY, encoding="utf-8")
+    default = _index(corpus, index)
+    assert "LICENSE*: 2" in default.stdout
+    result = _index(corpus, index, "--no-default-excludes", "--exclude", ".*")
+    assert result.returncode == 0, result.stderr
+    assert "added 4," in result.stdout and "excluded 1 (.*: 1)" in result.stdout
+    assert "dataset" in run_cli(["query", "dataset", "--index", index]).stdout
