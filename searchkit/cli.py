@@ -21,7 +21,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -30,7 +30,7 @@ from searchkit.characters import INVISIBLE_CHARACTERS, TERMINAL_CONTROLS, termin
 from searchkit.options import MAX_LIMIT, SORT_ORDERS
 
 if TYPE_CHECKING:
-    from searchkit.models import Article, Hit, IndexStats, SearchResults
+    from searchkit.models import Article, Hit, IndexReport, IndexStats, SearchResults
 
 EXIT_INTERRUPTED = 130
 """Exit status after Ctrl-C during indexing (128 + SIGINT, as shells report it)."""
@@ -145,20 +145,43 @@ def _describe_os_error(error: OSError) -> str:
     return f"{reason}{where}; check that the path exists and that you may read and write it"
 
 
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    """Turn a YYYY-MM-DD option into a date before any index is opened.
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Check a YYYY, YYYY-MM or YYYY-MM-DD option before any index is opened.
 
-    A bad value is a usage error (exit 2) that shows the expected form, rather
+    The text itself goes to the library, which reads a year or month as the
+    whole period (its first day for --since, its last for --until). A bad
+    value is a usage error (exit 2) that shows the expected forms, rather
     than a library QueryError after the index has been loaded.
     """
     if value is None:
         return None
+    from searchkit.date_bounds import DATE_FORMS, parse_date_bound
+    from searchkit.errors import QueryError
+
     try:
-        return date.fromisoformat(value)
-    except ValueError:
+        parse_date_bound(value, end_of_day=param.name == "until", name=param.name or "date")
+    except QueryError:
         raise click.BadParameter(
-            f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-06-30", ctx, param
+            f"{value!r} is not a date; write it as {DATE_FORMS}, e.g. 2024, 2024-06 or 2024-06-30",
+            ctx,
+            param,
         ) from None
+    return value.strip()
+
+
+def _check_date_order(since: str | None, until: str | None) -> None:
+    """Refuse --since later than --until (a usage error, before any index is opened)."""
+    if since is None or until is None:
+        return
+    from searchkit.date_bounds import parse_date_bound
+
+    start = parse_date_bound(since, end_of_day=False, name="since")
+    end = parse_date_bound(until, end_of_day=True, name="until")
+    if start is not None and end is not None and start > end:
+        raise click.BadParameter(
+            f"{since} is later than --until {until}: no date can match",
+            param_hint="'--since'",
+        )
 
 
 def _not_blank(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -170,6 +193,14 @@ def _not_blank(ctx: click.Context, param: click.Parameter, value: str | None) ->
     """
     if value is not None and not value.strip():
         raise click.BadParameter("must not be empty", ctx, param)
+    return value
+
+
+def _globs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """Refuse an empty --exclude: it could only mean "exclude nothing" by accident."""
+    for glob in value:
+        if not glob.strip():
+            raise click.BadParameter("must not be empty", ctx, param)
     return value
 
 
@@ -314,6 +345,33 @@ def _progress(enabled: bool) -> Iterator[_ProgressReporter | None]:
     metavar="SECONDS",
     help="How long to wait for another indexer to finish.",
 )
+@click.option(
+    "--exclude",
+    "exclude_globs",
+    multiple=True,
+    metavar="GLOB",
+    callback=_globs,
+    help="Do not read files or folders whose path under PATH, or whose name, matches GLOB "
+    "(repeatable; README*, LICENSE*, PROVENANCE* and .* are excluded inside folders too, "
+    "unless --no-default-excludes).",
+)
+@click.option(
+    "--no-default-excludes",
+    is_flag=True,
+    help="Read README*, LICENSE*, PROVENANCE* and .* files too (a page named "
+    "license-fee.html, say).",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Also list each excluded, skipped and still-failing file, with why.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when any file fails, also one that failed on an earlier run.",
+)
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -325,13 +383,19 @@ def index_command(
     quiet: bool,
     follow_links: bool,
     lock_timeout: float,
+    exclude_globs: tuple[str, ...],
+    no_default_excludes: bool,
+    verbose: bool,
+    strict: bool,
 ) -> None:
     """Add, update and remove articles so the index matches PATH... (files or folders).
 
-    Unchanged files are skipped, so running it again is cheap. Symbolic links
-    are followed only into PATH... unless --follow-links; what was left out
-    (links, FIFOs, devices, index folders) is listed on stderr. Exit status 1
-    when any file failed (each is listed with its reason on stderr).
+    Unchanged files are skipped, so running it again is cheap, and a file
+    that failed before is not read again until its bytes change (it counts
+    as "still failing"). Symbolic links are followed only into PATH... unless
+    --follow-links; what was left out (links, FIFOs, devices, index folders)
+    is listed on stderr. Exit status 1 when a file failed for the first time
+    (each is listed with its reason on stderr), or with --strict when any did.
     """
     _check_synonym_flags(synonyms_file, no_synonyms)
     import searchkit
@@ -348,22 +412,39 @@ def index_command(
                 lock_timeout=lock_timeout,
                 on_progress=reporter,
                 follow_links=follow_links,
+                exclude=exclude_globs,
+                default_excludes=not no_default_excludes,
             )
     except KeyboardInterrupt:
         _echo("interrupted; the last committed index is intact", err=True)
         ctx.exit(EXIT_INTERRUPTED)
     _echo(report.summary())
-    for left_out in report.passed_over:
-        _echo(f"left out: {left_out}", err=True)
-    for failure in report.failures:
-        _echo(f"failed: {failure}", err=True)
-    if report.failed:
+    _report_index_details(report, verbose=verbose, strict=strict)
+    if report.failed or (strict and not report.clean):
         _echo(
             "everything else was indexed; fix or remove the failed files above and run "
             "`searchkit index` again",
             err=True,
         )
         ctx.exit(1)
+
+
+def _report_index_details(report: IndexReport, *, verbose: bool, strict: bool) -> None:
+    """List on stderr what the summary counts: always the new failures and what the scan
+    left out; excluded, skipped and still-failing files with --verbose (still failing
+    ones with --strict too, since they decide the exit status then)."""
+    for left_out in report.passed_over:
+        _echo(f"left out: {left_out}", err=True)
+    if verbose:
+        for excluded in report.excluded:
+            _echo(f"excluded: {excluded.path} (matches {excluded.reason})", err=True)
+        for skipped in report.skipped_files:
+            _echo(f"skipped: {skipped}", err=True)
+    if verbose or strict:
+        for failure in report.still_failing:
+            _echo(f"still failing: {failure}", err=True)
+    for failure in report.failures:
+        _echo(f"failed: {failure}", err=True)
 
 
 # --------------------------------------------------------------------------- query
@@ -510,13 +591,15 @@ class _QueryCommand(click.Command):
     "--since",
     callback=_parse_date,
     metavar="DATE",
-    help="Only articles published on or after DATE.",
+    help="Only articles published on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD: "
+    "from the first day of that year or month).",
 )
 @click.option(
     "--until",
     callback=_parse_date,
     metavar="DATE",
-    help="Only articles published on or before DATE.",
+    help="Only articles published on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD: "
+    "to the last day of that year or month).",
 )
 @click.option(
     "--sort",
@@ -534,8 +617,8 @@ def query_command(
     limit: int,
     page: int,
     source: str | None,
-    since: date | None,
-    until: date | None,
+    since: str | None,
+    until: str | None,
     sort: str,
     as_json: bool,
     explain: bool,
@@ -550,11 +633,7 @@ def query_command(
     separate arguments, and query text may start with "-".
     """
     _check_synonym_flags(synonyms_file, no_synonyms)
-    if since is not None and until is not None and since > until:
-        raise click.BadParameter(
-            f"{since.isoformat()} is later than --until {until.isoformat()}: no date can match",
-            param_hint="'--since'",
-        )
+    _check_date_order(since, until)
     import searchkit
 
     with searchkit.Searcher(index_dir, synonyms=synonyms_file) as searcher:
@@ -573,6 +652,13 @@ def query_command(
         _echo(f"expanded query: {results.expanded_query}", err=True)
     for warning in results.warnings:
         _echo(f"warning: {warning}", err=True)
+    if results.undated_left_out:
+        count = results.undated_left_out
+        given = " and ".join(
+            flag for flag, value in (("--since", since), ("--until", until)) if value
+        )
+        noun, verb = ("match has", "was") if count == 1 else ("matches have", "were")
+        _echo(f"note: {count} {noun} no date and {verb} left out by {given}", err=True)
     if not results.hits:
         _report_no_hits(results)
         return

@@ -43,6 +43,7 @@ from searchkit.errors import (
     IngestError,
     SearchkitError,
 )
+from searchkit.known_failures import KnownFailure, read_known_failures, write_known_failures
 from searchkit.models import Article, IndexReport, IngestFailure, SkippedPath
 from searchkit.pending import PendingDocuments
 from searchkit.safe_text import has_surrogate, path_text
@@ -738,6 +739,19 @@ class _Tally:
     removed: int = 0
     unchanged: int = 0
     failures: list[IngestFailure] = field(default_factory=list)
+    """Every failure met this run, new or not (``_split_failures`` tells them apart)."""
+    still_failing: list[IngestFailure] = field(default_factory=list)
+    """Remembered failures of files not read again (same bytes)."""
+    known: dict[str, KnownFailure] = field(default_factory=dict)
+    """What failed in earlier runs (empty on a rebuild)."""
+    remembered: dict[str, KnownFailure] = field(default_factory=dict)
+    """What failed in this run, by file, to remember for the next one."""
+
+    def remember(self, key: str, file_hash: str, since: int, contested: Sequence[str] = ()) -> None:
+        """Record the failures appended since position ``since`` as ``key``'s, if any."""
+        failures = tuple(f for f in self.failures[since:] if f.path == key)
+        if failures:
+            self.remembered[key] = KnownFailure(file_hash, failures, tuple(contested))
 
 
 def _is_under(path: str, roots: Sequence[str]) -> bool:
@@ -754,6 +768,8 @@ def build_index(
     lock_timeout: float = 5.0,
     on_progress: ProgressCallback | None = None,
     follow_links: bool = False,
+    exclude: Sequence[str] = (),
+    default_excludes: bool = True,
 ) -> IndexReport:
     """Bring the index in line with the files under ``paths``, incrementally.
 
@@ -766,17 +782,33 @@ def build_index(
     Symbolic links are followed only when their target lies under one of
     ``paths``, or always with ``follow_links``; devices, FIFOs, ``/proc`` and
     index folders (``index_dir`` among them) are never read. What was left
-    out is in ``report.passed_over``. When several files hold one id, the
-    file whose path sorts first keeps it; each other copy is a failure of its
-    file, reported on every run until the conflict is gone.
+    out is in ``report.passed_over``. Files and folders matching one of
+    ``exclude`` or (with ``default_excludes``) README*, LICENSE*,
+    PROVENANCE* or ".*" are not read (``report.excluded``; see ``scan``).
+
+    Failures are remembered in the index folder with the hash of the file's
+    bytes: an unchanged file that failed is not parsed again and is reported
+    in ``report.still_failing``, while ``report.failures`` holds only what
+    failed for the first time (``rebuild`` forgets them all). When several
+    files hold one id, the file whose path sorts first keeps it; each other
+    copy is a failure of its file, still failing until the conflict is gone.
     """
     from searchkit.ingest import scan
 
     started = time.monotonic()
     named = list(paths)
-    corpus = scan(named, follow_links=follow_links, exclude=[index_dir])
+    corpus = scan(
+        named,
+        follow_links=follow_links,
+        exclude=[index_dir],
+        exclude_globs=exclude,
+        default_excludes=default_excludes,
+    )
     roots = [path_text(os.path.abspath(path)) for path in named]
     tally = _Tally(failures=[_safe_failure(failure) for failure in corpus.failures])
+    tally.known = {} if rebuild else read_known_failures(index_dir)
+    for failure in tally.failures:
+        tally.remember(failure.path, "", 0)
     unreadable_dirs = [failure.path for failure in tally.failures]
     # The pool is forked before the writer exists, so no worker inherits the write lock.
     pool = _extraction_pool(corpus.files)
@@ -798,20 +830,66 @@ def build_index(
         if pool is not None:
             pool.terminate()
             pool.join()
+    _save_failures(index_dir, tally, roots, unreadable_dirs)
+    new, still = _split_failures(tally)
     return IndexReport(
         added=tally.added,
         updated=tally.updated,
         removed=tally.removed,
         unchanged=tally.unchanged,
         skipped=len(corpus.skipped),
-        failed=len(tally.failures),
+        failed=len(new),
         seconds=time.monotonic() - started,
-        failures=tuple(tally.failures),
-        skipped_paths=tuple(path_text(path) for path in corpus.skipped),
-        passed_over=tuple(
-            SkippedPath(path_text(item.path), path_text(item.reason)) for item in corpus.passed_over
-        ),
+        failures=new,
+        skipped_files=_safe_paths(corpus.skipped),
+        passed_over=_safe_paths(corpus.passed_over),
+        excluded=_safe_paths(corpus.excluded),
+        still_failing=still,
     )
+
+
+def _safe_paths(items: Iterable[SkippedPath]) -> tuple[SkippedPath, ...]:
+    return tuple(SkippedPath(path_text(item.path), path_text(item.reason)) for item in items)
+
+
+def _split_failures(tally: _Tally) -> tuple[tuple[IngestFailure, ...], tuple[IngestFailure, ...]]:
+    """This run's failures as (met for the first time, met before on the same bytes).
+
+    Remembered failures of files not read again are the second kind too.
+    """
+    new: list[IngestFailure] = []
+    still = list(tally.still_failing)
+    for failure in tally.failures:
+        before = tally.known.get(failure.path)
+        now = tally.remembered.get(failure.path)
+        file_hash = now.file_hash if now is not None else ""
+        if before is not None and before.recorded(failure, file_hash):
+            still.append(failure)
+        else:
+            new.append(failure)
+    return tuple(new), tuple(still)
+
+
+def _save_failures(
+    index_dir: str | os.PathLike[str],
+    tally: _Tally,
+    roots: Sequence[str],
+    unreadable_dirs: Sequence[str],
+) -> None:
+    """Remember this run's failing files (after the commit), and those it did not look at.
+
+    Files under ``roots`` that no longer fail (fixed, or deleted) are forgotten;
+    records for files indexed from other folders, or inside a folder that could
+    not be read this time, are kept as they were.
+    """
+    kept = {
+        path: entry
+        for path, entry in tally.known.items()
+        if not _is_under(path, roots) or _is_under(path, unreadable_dirs)
+    }
+    remembered = {**kept, **tally.remembered}
+    if remembered != tally.known:
+        write_known_failures(index_dir, remembered)
 
 
 def _safe_failure(failure: IngestFailure) -> IngestFailure:
@@ -843,7 +921,7 @@ def _sync_files(
         by_path.setdefault(doc_path, []).append(doc_id)
     produced: dict[str, str] = {}
     total = len(files)
-    jobs = (_prepare_file(indexer, path, existing, by_path) for path in files)
+    jobs = (_prepare_file(indexer, path, existing, by_path, tally.known) for path in files)
     for done, (job, items) in enumerate(_extracted(jobs, pool), start=1):
         _apply_file(indexer, job, items, existing, produced, tally)
         if on_progress is not None:
@@ -868,6 +946,8 @@ class _FileJob:
     old_ids: list[str] = field(default_factory=list)
     extract: bool = True
     failure: IngestFailure | None = None
+    remembered: KnownFailure | None = None
+    """The failures these same bytes gave in an earlier run (then not extracted)."""
 
 
 def _prepare_file(
@@ -875,8 +955,13 @@ def _prepare_file(
     path: Path,
     existing: dict[str, tuple[str, str, str]],
     by_path: dict[str, list[str]],
+    known: dict[str, KnownFailure],
 ) -> _FileJob:
-    """Read and hash a file, and decide whether it needs extracting (same bytes: no)."""
+    """Read and hash a file, and decide whether it needs extracting (same bytes: no).
+
+    A file that failed before on the same bytes is not extracted either:
+    ``_apply_file`` reports its remembered failures instead.
+    """
     from searchkit.ingest import MAX_FILE_BYTES
     from searchkit.ingest.special import read_regular_file
 
@@ -900,6 +985,9 @@ def _prepare_file(
         and not indexer.clearing
         and all(existing[i][1] == file_hash for i in old_ids)
     )
+    remembered = known.get(key)
+    if not unchanged and remembered is not None and file_hash == remembered.file_hash != "":
+        return _FileJob(path, key, data, file_hash, old_ids, extract=False, remembered=remembered)
     return _FileJob(path, key, data, file_hash, old_ids, extract=not unchanged)
 
 
@@ -964,23 +1052,36 @@ def _apply_file(
 
     A file whose bytes are unchanged is not read again, unless a file
     earlier in path order has taken one of its ids this run: then it is, so
-    the clash is reported on the run that causes it.
+    the clash is reported on the run that causes it. Nor is a file that
+    failed before on the same bytes, unless an id it lost to another file is
+    free again (or, as above, another file took one of its ids).
     """
+    since = len(tally.failures)
     if job.failure is not None:
         tally.failures.append(job.failure)
+        tally.remember(job.key, "", since)
         _keep_old_documents(job, produced)
         return
     if not job.extract:
-        if not any(doc_id in produced for doc_id in job.old_ids):
+        taken = any(doc_id in produced for doc_id in job.old_ids)
+        if job.remembered is not None and not taken and _still_lost(job.remembered, produced):
+            tally.still_failing.extend(job.remembered.failures)
+            tally.remembered[job.key] = job.remembered
             tally.unchanged += len(job.old_ids)
             _keep_old_documents(job, produced)
             return
-        items = _extract_file(job.path, None)
-    articles, broken, any_failed = _claim_articles(job, items, produced, tally)
+        if job.remembered is None and not taken:
+            tally.unchanged += len(job.old_ids)
+            _keep_old_documents(job, produced)
+            return
+        items = _extract_file(job.path, job.data)
+    articles, broken, contested = _claim_articles(job, items, produced, tally)
+    any_failed = len(tally.failures) > since
+    tally.remember(job.key, job.file_hash, since, contested)
     if broken:  # which records the broken parts held is unknown: a bad edit never loses data
         _keep_old_documents(job, produced)
-    # Stored without the file's hash, a file with failures is read again on the
-    # next run, so its failures (a duplicate id, say) are reported until fixed.
+    # Stored without the file's hash, a file with failures is never taken for
+    # unchanged: whether it is read again is up to the remembered failures.
     file_hash = "" if any_failed else job.file_hash
     for article in articles:
         previous = existing.get(article.id)
@@ -993,6 +1094,11 @@ def _apply_file(
             tally.updated += 1
 
 
+def _still_lost(remembered: KnownFailure, produced: dict[str, str]) -> bool:
+    """Whether every id the file lost to another file is still held by another file."""
+    return all(doc_id in produced for doc_id in remembered.contested)
+
+
 def _keep_old_documents(job: _FileJob, produced: dict[str, str]) -> None:
     """Claim the documents the file had indexed, except ids another file took this run."""
     for doc_id in job.old_ids:
@@ -1001,9 +1107,9 @@ def _keep_old_documents(job: _FileJob, produced: dict[str, str]) -> None:
 
 def _claim_articles(
     job: _FileJob, items: list[Any], produced: dict[str, str], tally: _Tally
-) -> tuple[list[Article], bool, bool]:
+) -> tuple[list[Article], bool, list[str]]:
     """The file's articles that are its to write; whether part of it could not be read;
-    and whether anything in it failed.
+    and the ids it holds that another file keeps.
 
     An id already claimed this run stays where it is: files are taken in path
     order, so the first path in sorted order keeps an id (and within a file,
@@ -1012,7 +1118,7 @@ def _claim_articles(
     """
     articles: list[Article] = []
     broken = False
-    failed_before = len(tally.failures)
+    contested: list[str] = []
     for item in items:
         if isinstance(item, IngestFailure):
             broken = True
@@ -1022,6 +1128,8 @@ def _claim_articles(
         if reason is None and item.id in produced:
             holder = produced[item.id]
             where = "an earlier record of this file" if holder == job.key else holder
+            if holder != job.key:
+                contested.append(item.id)
             reason = (
                 f"duplicate id {item.id!r} (also in {where}, which keeps it: "
                 f"the first path in sorted order does)"
@@ -1031,4 +1139,4 @@ def _claim_articles(
             continue
         articles.append(replace(item, path=job.key))
         produced[item.id] = job.key
-    return articles, broken, len(tally.failures) > failed_before
+    return articles, broken, contested

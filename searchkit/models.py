@@ -80,9 +80,26 @@ class SkippedPath:
         return f"{self.path}: {self.reason}"
 
 
+def _by_count(reasons: tuple[str, ...]) -> str:
+    """E.g. " (README*: 2, PROVENANCE*: 1)": each distinct reason, most frequent first."""
+    if not reasons:
+        return ""
+    counts: dict[str, int] = {}
+    for reason in reasons:
+        counts[reason] = counts.get(reason, 0) + 1
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return " (" + ", ".join(f"{reason}: {count}" for reason, count in ordered) + ")"
+
+
 @dataclass(frozen=True)
 class IndexReport:
-    """What one indexing run did, so callers can report it and tests can assert it."""
+    """What one indexing run did, so callers can report it and tests can assert it.
+
+    ``failures`` are the files (or records) that failed for the first time in
+    this run; ``still_failing`` those that failed before with the same bytes
+    and were not read again. ``failed`` counts the first only, so a run that
+    meets nothing new is ``ok`` however many old failures remain (see ``clean``).
+    """
 
     added: int = 0
     updated: int = 0
@@ -92,20 +109,44 @@ class IndexReport:
     failed: int = 0
     seconds: float = 0.0
     failures: tuple[IngestFailure, ...] = ()
-    skipped_paths: tuple[str, ...] = ()
+    skipped_files: tuple[SkippedPath, ...] = ()
+    """Files of a type searchkit does not read, with why (the type, or "compressed")."""
     passed_over: tuple[SkippedPath, ...] = ()
     """Links not followed, special files and index folders the scan left out, with why."""
+    excluded: tuple[SkippedPath, ...] = ()
+    """Files and folders an exclusion glob left out; the reason is the glob."""
+    still_failing: tuple[IngestFailure, ...] = ()
+    """Failures remembered from an earlier run, for files whose bytes have not changed."""
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed (skipped files with unsupported types are not failures)."""
+        """True when nothing failed for the first time (old failures and skips do not count)."""
         return self.failed == 0
 
+    @property
+    def clean(self) -> bool:
+        """True when nothing is failing at all, new or old (what ``--strict`` asks for)."""
+        return self.failed == 0 and not self.still_failing
+
+    @property
+    def skipped_paths(self) -> tuple[str, ...]:
+        """The paths of ``skipped_files``."""
+        return tuple(item.path for item in self.skipped_files)
+
     def summary(self) -> str:
-        """The one-line summary the CLI prints at the end of `searchkit index`."""
+        """The one-line summary the CLI prints at the end of `searchkit index`.
+
+        Skipped and excluded files are counted by reason, so a cron log shows
+        what was left out and why without ``--verbose``.
+        """
+        skipped = _by_count(tuple(item.reason for item in self.skipped_files))
+        excluded = _by_count(tuple(item.reason for item in self.excluded))
         return (
             f"added {self.added}, updated {self.updated}, removed {self.removed}, "
-            f"unchanged {self.unchanged}, skipped {self.skipped}, failed {self.failed}"
+            f"unchanged {self.unchanged}, skipped {self.skipped}{skipped}"
+            + (f", excluded {len(self.excluded)}{excluded}" if self.excluded else "")
+            + f", failed {self.failed}"
+            + (f", still failing {len(self.still_failing)}" if self.still_failing else "")
             + (f", left out {len(self.passed_over)}" if self.passed_over else "")
             + f" in {self.seconds:.1f} s"
         )
@@ -156,6 +197,8 @@ class SearchResults:
     ``facets`` maps each outlet to its number of matching documents;
     ``parsed_query`` and ``expanded_query`` show what was actually searched
     (for `--explain`); ``warnings`` lists parts of the query that were ignored.
+    ``undated_left_out`` counts the matches a ``since``/``until`` filter left
+    out because they have no date (0 without one), so the caller can say so.
     """
 
     query: str
@@ -167,6 +210,7 @@ class SearchResults:
     expanded_query: str = ""
     warnings: tuple[str, ...] = ()
     facets: Mapping[str, int] = field(default_factory=dict)
+    undated_left_out: int = 0
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)

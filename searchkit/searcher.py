@@ -13,8 +13,8 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any
 
@@ -24,6 +24,7 @@ from whoosh.searching import Searcher as WhooshSearcher
 from searchkit.analysis import AliasMatcher, NewsAnalyzer
 from searchkit.characters import clean_line
 from searchkit.column_scan import live_column_values
+from searchkit.date_bounds import DateLike, parse_date_bound
 from searchkit.errors import (
     DocumentNotFoundError,
     IndexCorruptError,
@@ -57,9 +58,6 @@ log = logging.getLogger("searchkit")
 
 _GROUP_TOKEN = re.compile(r"=\w+")
 """How an alias group's index term looks in a query's text (see ``AliasGroup.token``)."""
-
-DateLike = date | datetime | str | None
-
 
 def _as_utc(value: Any) -> datetime | None:
     if not isinstance(value, datetime):
@@ -126,6 +124,20 @@ def count_matches(searcher: WhooshSearcher, query: wq.Query, filters: wq.Query |
     return len(docs)
 
 
+def undated_matches(searcher: WhooshSearcher, query: wq.Query, filters: wq.Query | None) -> int:
+    """How many live documents match ``query`` (within ``filters``) but have no date.
+
+    A date filter cannot keep these, since they have no date to compare; a
+    user who asks for "since 2000" should hear how many were left out.
+    """
+    docs = _matching_docs(searcher, query)
+    if filters is not None and docs:
+        docs &= _matching_docs(searcher, filters)
+    if docs:
+        docs -= _matching_docs(searcher, wq.DateRange("published", None, None))
+    return len(docs)
+
+
 def highlight_terms(query: wq.Query, reader: Any) -> dict[str, set[str]]:
     """The terms worth highlighting, by field: every term a document can match the query by.
 
@@ -171,27 +183,6 @@ def relevance_scores(
     return {hit.docnum: float(hit.score or 0.0) for hit in rescored}
 
 
-def parse_date_bound(value: DateLike, *, end_of_day: bool, name: str) -> datetime | None:
-    """Turn a --since/--until value into a naive UTC datetime bound (inclusive)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            parsed: date | datetime = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise QueryError(f"{name} must be a date like 2024-05-31, not {value!r}") from None
-        if len(value.strip()) == 10:
-            parsed = parsed.date() if isinstance(parsed, datetime) else parsed
-    else:
-        parsed = value
-    if not isinstance(parsed, datetime):
-        day = datetime.combine(parsed, time.min)
-        return day + timedelta(days=1, microseconds=-1) if end_of_day else day
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    return parsed
-
-
 def outlet_key(name: str) -> str:
     """What two outlet names must share to be the same outlet: how they read, in any case.
 
@@ -214,6 +205,16 @@ def _query_only_groups(
         )
 
     return tuple(group for group in extra if not all(map(known, group.variants)))
+
+
+@dataclass(frozen=True)
+class _Filters:
+    """The filter a search runs within, and its outlet part alone (to count what the
+    date part left out: the documents without a date)."""
+
+    query: wq.Query | None
+    outlet: wq.Query | None
+    by_date: bool
 
 
 class Searcher:
@@ -333,9 +334,10 @@ class Searcher:
         source: str | None,
         start: datetime | None,
         end: datetime | None,
-    ) -> tuple[wq.Query | None, list[str]]:
+    ) -> tuple[_Filters, list[str]]:
         clauses: list[wq.Query] = []
         warnings: list[str] = []
+        outlet: wq.Query | None = None
         if source:
             wanted = outlet_key(source)
             stored = (str(name) for name in searcher.reader().field_terms("source"))
@@ -347,11 +349,14 @@ class Searcher:
                 clauses.append(wq.Term("source", matches[0]))
             else:
                 clauses.append(wq.Or([wq.Term("source", match) for match in matches]))
-        if start or end:
+            outlet = clauses[0]
+        by_date = start is not None or end is not None
+        if by_date:
             clauses.append(wq.DateRange("published", start, end))
         if not clauses:
-            return None, warnings
-        return (clauses[0] if len(clauses) == 1 else wq.And(clauses)), warnings
+            return _Filters(None, None, False), warnings
+        combined = clauses[0] if len(clauses) == 1 else wq.And(clauses)
+        return _Filters(combined, outlet, by_date), warnings
 
     def _run(
         self,
@@ -359,14 +364,15 @@ class Searcher:
         text: str,
         parsed: ParsedQuery,
         plain: ParsedQuery,
-        filters: wq.Query | None,
+        within: _Filters,
         limit: int,
         page: int,
         sort: str,
         facets: bool,
         warnings: list[str],
     ) -> SearchResults:
-        if parsed.query is wq.NullQuery or filters is wq.NullQuery:
+        filters = within.query
+        if parsed.query is wq.NullQuery or within.outlet is wq.NullQuery:
             explain = (plain.query.__str__(), self._describe(parsed.query))
             return SearchResults(text, (), 0, page, limit, *explain, tuple(warnings), {})
         reader = searcher.reader()
@@ -392,6 +398,7 @@ class Searcher:
             ranked.extend(list(beyond)[scored.reranked :])
         warnings.extend(expansion_warnings(parsed))
         total = count_matches(searcher, parsed.query, filters)
+        undated = undated_matches(searcher, parsed.query, within.outlet) if within.by_date else 0
         window = ranked[(page - 1) * limit : page * limit]
         if sort == "date":
             scores = relevance_scores(searcher, scored.query, [hit.docnum for hit in window])
@@ -409,7 +416,9 @@ class Searcher:
                 parsed.query, filter=filters, groupedby="source", scored=False, limit=None
             )
             counts = {str(k): len(v) for k, v in grouped.groups("source").items() if k}
-        return SearchResults(text, hits, total, page, limit, *explain, tuple(warnings), counts)
+        return SearchResults(
+            text, hits, total, page, limit, *explain, tuple(warnings), counts, undated
+        )
 
     def _describe(self, node: wq.Query) -> str:
         """The query as text, with each group token shown as its group's label.

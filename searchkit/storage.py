@@ -201,7 +201,7 @@ def _unreadable(index_dir: str, error: PermissionError) -> IndexDirectoryError:
     )
 
 
-def _new_file_mode() -> int:
+def new_file_mode() -> int:
     """The mode a plainly created file gets (0o666 less the umask), as Whoosh's files get.
 
     ``mkstemp`` creates 0o600 files, which would make an index built by one
@@ -224,7 +224,7 @@ def write_metadata(index_dir: str | Path, metadata: IndexMetadata) -> None:
     a crash nor a power cut ever leaves half a file."""
     data = json.dumps(metadata.to_json(), indent=2).encode("utf-8")
     try:
-        durable.write_durably(Path(index_dir) / METADATA_FILE, data, _new_file_mode())
+        durable.write_durably(Path(index_dir) / METADATA_FILE, data, new_file_mode())
     except OSError as exc:
         raise IndexWriteError(
             str(index_dir), f"cannot write {METADATA_FILE} in {index_dir}: {exc}"

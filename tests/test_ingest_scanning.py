@@ -9,6 +9,8 @@ import pytest
 
 from searchkit.errors import IngestError
 from searchkit.ingest import SUPPORTED_SUFFIXES, scan
+from searchkit.ingest.exclusion import DEFAULT_GLOBS, excluding_glob
+from searchkit.ingest.formats import kind_of
 
 
 def _tree(root: Path) -> None:
@@ -42,7 +44,7 @@ def test_scan_walks_recursively_sorted_and_counts_skipped(tmp_path: Path) -> Non
             )
         )
     )
-    assert {path.name for path in result.skipped} == {"notes.pdf", "image.png"}
+    assert {Path(item.path).name for item in result.skipped} == {"notes.pdf", "image.png"}
     assert result.failures == ()
 
 
@@ -166,3 +168,38 @@ def test_index_markers_name_the_files_storage_writes(tmp_path: Path) -> None:
     assert is_index_folder([FIRST_TOC])
     assert is_index_folder([f"_{INDEX_NAME}_12.toc", "searchkit.json"])
     assert not is_index_folder(["searchkit.json", "story.toc.txt"])
+
+
+# --------------------------------------------------------------------------- exclusion globs
+
+
+@pytest.mark.parametrize(
+    ("relative", "globs", "expected"),
+    [
+        ("README.TXT", DEFAULT_GLOBS, "README*"),
+        ("docs/ReadMe.md", DEFAULT_GLOBS, "README*"),
+        ("sub/.swp", DEFAULT_GLOBS, ".*"),
+        ("business/001.txt", DEFAULT_GLOBS, None),
+        ("drafts/deep/a.txt", ("drafts/*",), "drafts/*"),
+        ("other/drafts.txt", ("drafts/*",), None),
+        ("x/y.BAK.html", ("*.bak.html",), "*.bak.html"),
+    ],
+)
+def test_excluding_glob(relative: str, globs: tuple[str, ...], expected: str | None) -> None:
+    assert excluding_glob(relative, globs) == expected
+
+
+def test_scan_lists_excluded_and_skipped_with_their_reasons(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    (tmp_path / "README.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "page.html.gz").write_bytes(b"\x1f\x8b")
+    result = scan([tmp_path], exclude_globs=["sub/deeper"])
+    excluded = {(Path(item.path).name, item.reason) for item in result.excluded}
+    assert excluded == {(".git", ".*"), ("README.txt", "README*"), ("deeper", "sub/deeper")}
+    reasons = {Path(item.path).name: item.reason for item in result.skipped}
+    assert reasons["notes.pdf"] == "unsupported file type .pdf"
+    if kind_of(tmp_path / "page.html.gz") is None:
+        assert reasons["page.html.gz"] == "gzip-compressed .html (not read)"
+    assert not any(path.name in {"README.txt", "d.json"} for path in result.files)
+    named = scan([tmp_path / "README.txt"])
+    assert [path.name for path in named.files] == ["README.txt"]

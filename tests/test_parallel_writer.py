@@ -192,7 +192,8 @@ def test_build_index_extracts_many_pages_in_a_pool_in_file_order(
     assert len(found(tmp_path / "index", "harbour")) == count
     assert multiprocessing.active_children() == []
     again = build_index([corpus], tmp_path / "index")
-    assert (again.added, again.unchanged, again.failed) == (0, count, 1)
+    assert (again.added, again.unchanged, again.failed) == (0, count, 0)
+    assert [failure.path for failure in again.still_failing] == [report.failures[0].path]
 
 
 def test_no_workers_unless_processes_are_forked(monkeypatch: pytest.MonkeyPatch) -> None:

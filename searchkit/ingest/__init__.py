@@ -7,7 +7,8 @@ Public functions:
 * ``extract(path)`` returns the Article of a one-article file or raises IngestError;
 * ``extract_html(markup, path=None, url=None)`` cleans one in-memory HTML page.
 
-Module map: ``scanning`` (find files), ``reader`` (file boundary), ``decoding``
+Module map: ``scanning`` (find files), ``exclusion`` (which files are not
+articles: exclusion globs and skip reasons), ``reader`` (file boundary), ``decoding``
 (bytes -> text), ``html`` / ``markup`` / ``blocks`` / ``furniture`` /
 ``container`` / ``filtering`` (page cleaning), ``metadata`` and ``dates``
 (page metadata), ``text`` (plain-text captures), ``records`` (JSON),

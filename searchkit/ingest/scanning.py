@@ -10,9 +10,10 @@ these is listed in ``passed_over`` with its reason.
 
 Files are reported by the absolute path they were reached by (through any
 links), sorted; two routes to one file index it once, under the route that
-sorts first. Names starting with "." (``.git``, editor swap files) are
-ignored entirely; other files with unsupported suffixes are listed in
-``skipped``.
+sorts first. Files and folders matching an exclusion glob (by default
+README*, LICENSE*, PROVENANCE* and names starting with ".", see
+``searchkit.ingest.exclusion``) are listed in ``excluded`` with the glob;
+other files with unsupported suffixes are listed in ``skipped`` with why.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import errno
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from searchkit.errors import IngestError
+from searchkit.ingest.exclusion import DEFAULT_GLOBS, excluding_glob, skip_reason
 from searchkit.ingest.formats import kind_of
 from searchkit.ingest.special import special_reason
 from searchkit.models import IngestFailure, SkippedPath
@@ -42,22 +44,27 @@ LINK_OUTSIDE = "symbolic link to {target}, outside the paths named; --follow-lin
 
 @dataclass(frozen=True)
 class CorpusScan:
-    """What a scan found: files to read, files skipped by type, paths that could not be
-    read, and links, special files and index folders passed over (with why)."""
+    """What a scan found: files to read, files skipped by type (with why), paths that
+    could not be read, links, special files and index folders passed over (with why),
+    and files and folders excluded by a glob (the reason is the glob)."""
 
     files: tuple[Path, ...] = ()
-    skipped: tuple[Path, ...] = ()
+    skipped: tuple[SkippedPath, ...] = ()
     failures: tuple[IngestFailure, ...] = ()
     passed_over: tuple[SkippedPath, ...] = ()
+    excluded: tuple[SkippedPath, ...] = ()
 
 
 @dataclass
 class _Walk:
     named: tuple[Path, ...]
     follow_links: bool
-    excluded: set[tuple[int, int]]
+    index_folders: set[tuple[int, int]]
+    globs: tuple[str, ...] = ()
+    user_globs: tuple[str, ...] = ()
     files: dict[Path, Path] = field(default_factory=dict)  # resolved -> first route in order
-    skipped: set[Path] = field(default_factory=set)
+    skipped: dict[Path, str] = field(default_factory=dict)
+    excluded: list[SkippedPath] = field(default_factory=list)
     failures: list[IngestFailure] = field(default_factory=list)
     passed_over: list[SkippedPath] = field(default_factory=list)
     visited_dirs: set[tuple[int, int]] = field(default_factory=set)
@@ -71,6 +78,8 @@ def scan(
     *,
     follow_links: bool = False,
     exclude: Iterable[str | os.PathLike[str]] = (),
+    exclude_globs: Sequence[str] = (),
+    default_excludes: bool = True,
 ) -> CorpusScan:
     """List the supported files under ``paths`` (files or directories, walked recursively).
 
@@ -79,6 +88,13 @@ def scan(
     broken links and symbolic-link loops inside a walk become failures so one
     bad corner does not stop a whole corpus. Folders in ``exclude`` (the
     index being written, say) are passed over like any other index folder.
+
+    Inside a named folder, a file or folder whose path relative to that folder,
+    or whose base name, matches one of ``exclude_globs`` or (with
+    ``default_excludes``) of ``DEFAULT_GLOBS`` is not read, and is listed in
+    ``excluded``. A file named in ``paths`` itself is never excluded by a
+    default glob (naming it says it is wanted), only by ``exclude_globs``
+    matching its base name; a named folder is always walked.
     """
     given = list(paths)
     named = [Path(os.path.abspath(raw)) for raw in given]
@@ -88,24 +104,39 @@ def scan(
     walk = _Walk(
         named=tuple(_resolved(path) or path for path in named),
         follow_links=follow_links,
-        excluded=_identities(exclude),
+        index_folders=_identities(exclude),
+        globs=tuple(exclude_globs) + (DEFAULT_GLOBS if default_excludes else ()),
+        user_globs=tuple(exclude_globs),
     )
     for path in named:
+        glob = None if path.is_dir() else excluding_glob(path.name, walk.user_globs)
+        if glob is not None:
+            walk.excluded.append(SkippedPath(str(path), glob))
+            continue
         _visit(path, walk, named_here=True)
     order = sorted(walk.files.values())
     return CorpusScan(
         files=tuple(order),
-        skipped=tuple(sorted(walk.skipped)),
+        skipped=tuple(SkippedPath(str(p), why) for p, why in sorted(walk.skipped.items())),
         failures=tuple(walk.failures),
         passed_over=tuple(walk.passed_over),
+        excluded=tuple(sorted(walk.excluded, key=lambda item: item.path)),
     )
 
 
 def _visit(path: Path, walk: _Walk, *, named_here: bool = False) -> None:
-    """Walk ``path`` and everything below it (depth first, in name order)."""
+    """Walk ``path`` and everything below it (depth first, in name order).
+
+    Exclusion globs are matched against each path relative to ``path``.
+    """
     pending = [(path, named_here)]
     while pending:
         current, named_now = pending.pop()
+        if not named_now:
+            glob = excluding_glob(current.relative_to(path).as_posix(), walk.globs)
+            if glob is not None:
+                walk.excluded.append(SkippedPath(str(current), glob))
+                continue
         status = _status(current, walk, named_now)
         if status is None:
             continue
@@ -150,7 +181,7 @@ def _enter(directory: Path, status: os.stat_result, walk: _Walk) -> list[Path]:
             )
         return []
     walk.visited_dirs.add(identity)
-    if identity in walk.excluded:
+    if identity in walk.index_folders:
         walk.pass_over(directory, INDEX_FOLDER)
         return []
     try:
@@ -162,7 +193,7 @@ def _enter(directory: Path, status: os.stat_result, walk: _Walk) -> list[Path]:
     if is_index_folder(names):
         walk.pass_over(directory, INDEX_FOLDER)
         return []
-    return [directory / name for name in names if not name.startswith(".")]
+    return [directory / name for name in names]
 
 
 def is_index_folder(names: Iterable[str]) -> bool:
@@ -172,7 +203,7 @@ def is_index_folder(names: Iterable[str]) -> bool:
 
 def _add_file(path: Path, walk: _Walk) -> None:
     if kind_of(path) is None:
-        walk.skipped.add(path)
+        walk.skipped[path] = skip_reason(path)
         return
     resolved = _resolved(path) or path
     first = walk.files.get(resolved)
