@@ -55,6 +55,7 @@ from searchkit.storage import (
     write_metadata,
 )
 from searchkit.synonyms import AliasGroup, fingerprint, resolve_groups
+from searchkit.titles import with_title
 
 log = logging.getLogger("searchkit")
 
@@ -75,7 +76,8 @@ WORKER_BATCH = 100
 POOL_MIN_PAGES = 32
 """HTML pages a folder build needs before their extraction moves to a process pool."""
 
-_HTML_SUFFIXES = (".html", ".htm")
+_HTML_SUFFIXES = (".html", ".htm", ".warc", ".arc")
+"""Files whose extraction is dominated by HTML parsing (gzipped ones too)."""
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -231,6 +233,8 @@ def article_fields(article: Article, file_hash: str = "") -> dict[str, Any]:
         value = getattr(article, name)
         if value:
             doc[name] = value
+    if article.title_derived:
+        doc["title_derived"] = True
     if article.path:
         doc["path"] = path_text(article.path)
     if article.published is not None:
@@ -409,7 +413,10 @@ class Indexer:
 
         Adding an id again in the same transaction replaces the earlier
         version in its place; nothing reaches the index before the commit.
+        An article without a title is stored under one derived from its
+        first sentence (``title_derived``), as the ingester does.
         """
+        article = with_title(article)
         reason = unstorable_text(article)
         if reason is not None:
             raise IngestError(path_text(article.path or article.id), reason)
@@ -733,7 +740,7 @@ def _extraction_pool(files: Sequence[Path]) -> Any:
     and keep their cores for the indexing workers instead.
     """
     workers = worker_count()
-    pages = sum(1 for path in files if path.suffix.lower() in _HTML_SUFFIXES)
+    pages = sum(1 for path in files if _html_kind(path))
     if workers < 2 or pages < POOL_MIN_PAGES or pages * 2 < len(files):
         return None
     try:
@@ -741,6 +748,11 @@ def _extraction_pool(files: Sequence[Path]) -> Any:
     except ValueError:  # no fork on this platform: a spawned worker would re-import everything
         return None
     return context.Pool(workers, initializer=_follow_parent, initargs=(os.getpid(),))
+
+
+def _html_kind(path: Path) -> bool:
+    name = path.name.lower().removesuffix(".gz")
+    return name.endswith(_HTML_SUFFIXES)
 
 
 def _extracted(jobs: Iterable[_FileJob], pool: Any) -> Iterator[tuple[_FileJob, list[Any]]]:

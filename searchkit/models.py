@@ -37,6 +37,9 @@ class Article:
     author: str | None = None
     path: str | None = None
     content_hash: str = ""
+    title_derived: bool = False
+    """True when the article came without a title and ``title`` was made from its first
+    sentence (see ``searchkit.titles``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (dates as ISO 8601 strings), for `--json` output."""

@@ -39,4 +39,6 @@ def build_schema(groups: Sequence[AliasGroup], *, query_aliases: bool = True) ->
         path=fields.ID(stored=True, sortable=True),
         content_hash=fields.ID(stored=True, sortable=True),
         file_hash=fields.ID(stored=True, sortable=True),
+        # Stored only: indexes written before it simply lack it (no title was derived).
+        title_derived=fields.STORED(),
     )

@@ -459,6 +459,7 @@ class Searcher:
             author=stored.get("author"),
             path=stored.get("path"),
             content_hash=stored.get("content_hash", ""),
+            title_derived=bool(stored.get("title_derived", False)),
         )
 
     def stats(self) -> IndexStats:
