@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timezone
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 from whoosh import writing
 from whoosh.filedb.filestore import FileStorage
@@ -560,6 +560,8 @@ class _Tally:
     removed: int = 0
     unchanged: int = 0
     failures: list[IngestFailure] = field(default_factory=list)
+    url_map: Any = None
+    """The run's ``UrlMap`` (``searchkit.ingest.url_map``), or None."""
 
 
 def _is_under(path: str, roots: Sequence[str]) -> bool:
@@ -576,6 +578,7 @@ def build_index(
     lock_timeout: float = 5.0,
     on_progress: ProgressCallback | None = None,
     follow_links: bool = False,
+    url_map: str | os.PathLike[str] | None = None,
 ) -> IndexReport:
     """Bring the index in line with the files under ``paths``, incrementally.
 
@@ -591,14 +594,21 @@ def build_index(
     out is in ``report.passed_over``. When several files hold one id, the
     file whose path sorts first keeps it; each other copy is a failure of its
     file, reported on every run until the conflict is gone.
+
+    ``url_map`` names a URL map (``searchkit.ingest.url_map``): the URL of
+    files and articles that state none. Its unusable rows, and rows naming
+    nothing this run indexed, are listed in ``report.notes``; they are not
+    failures.
     """
     from searchkit.ingest import scan
+    from searchkit.ingest.url_map import load_url_map
 
     started = time.monotonic()
     named = list(paths)
     corpus = scan(named, follow_links=follow_links, exclude=[index_dir])
     roots = [path_text(os.path.abspath(path)) for path in named]
     tally = _Tally(failures=[_safe_failure(failure) for failure in corpus.failures])
+    tally.url_map = load_url_map(url_map) if url_map is not None else None
     unreadable_dirs = [failure.path for failure in tally.failures]
     # The pool is forked before the writer exists, so no worker inherits the write lock.
     pool = _extraction_pool(corpus.files)
@@ -633,7 +643,21 @@ def build_index(
         passed_over=tuple(
             SkippedPath(path_text(item.path), path_text(item.reason)) for item in corpus.passed_over
         ),
+        notes=_url_map_notes(tally.url_map),
     )
+
+
+def _url_map_notes(mapping: Any) -> tuple[str, ...]:
+    """What to tell the user about their URL map: unusable rows, rows that matched nothing."""
+    if mapping is None:
+        return ()
+    unused = mapping.unused_rows()
+    notes = [f"url map {mapping.source}, {problem}" for problem in mapping.problems]
+    notes += [
+        f"url map {mapping.source}, {row}: no file or article of this run has that name or id"
+        for row in unused
+    ]
+    return tuple(path_text(note) for note in notes)
 
 
 def _safe_failure(failure: IngestFailure) -> IngestFailure:
@@ -665,7 +689,13 @@ def _sync_files(
         by_path.setdefault(doc_path, []).append(doc_id)
     produced: dict[str, str] = {}
     total = len(files)
-    jobs = (_prepare_file(indexer, path, existing, by_path) for path in files)
+    mapping = tally.url_map
+    jobs = (
+        _prepare_file(
+            indexer, path, existing, by_path, mapping.url_for_file(path) if mapping else None
+        )
+        for path in files
+    )
     for done, (job, items) in enumerate(_extracted(jobs, pool), start=1):
         _apply_file(indexer, job, items, existing, produced, tally)
         if on_progress is not None:
@@ -688,6 +718,8 @@ class _FileJob:
     data: bytes | None = None
     file_hash: str = ""
     old_ids: list[str] = field(default_factory=list)
+    fallback_url: str | None = None
+    """The URL the user's URL map gives this file, if any."""
     extract: bool = True
     failure: IngestFailure | None = None
 
@@ -697,6 +729,7 @@ def _prepare_file(
     path: Path,
     existing: dict[str, tuple[str, str, str]],
     by_path: dict[str, list[str]],
+    fallback_url: str | None = None,
 ) -> _FileJob:
     """Read and hash a file, and decide whether it needs extracting (same bytes: no)."""
     from searchkit.ingest import MAX_FILE_BYTES
@@ -722,14 +755,16 @@ def _prepare_file(
         and not indexer.clearing
         and all(existing[i][1] == file_hash for i in old_ids)
     )
-    return _FileJob(path, key, data, file_hash, old_ids, extract=not unchanged)
+    return _FileJob(path, key, data, file_hash, old_ids, fallback_url, extract=not unchanged)
 
 
-def _extract_file(path: Path, data: bytes | None) -> list[Article | IngestFailure]:
+def _extract_file(
+    path: Path, data: bytes | None, fallback_url: str | None = None
+) -> list[Article | IngestFailure]:
     """Every Article and IngestFailure of one file (in a pool worker for big builds)."""
     from searchkit.ingest import read_articles
 
-    return list(read_articles(path, data))
+    return list(read_articles(path, data, fallback_url=fallback_url))
 
 
 def _extraction_pool(files: Sequence[Path]) -> Any:
@@ -763,12 +798,16 @@ def _extracted(jobs: Iterable[_FileJob], pool: Any) -> Iterator[tuple[_FileJob, 
     """
     if pool is None:
         for job in jobs:
-            yield job, _extract_file(job.path, job.data) if job.extract else []
+            yield job, _extract_file(job.path, job.data, job.fallback_url) if job.extract else []
         return
     window = 4 * max(1, getattr(pool, "_processes", 2))
     pending: deque[tuple[_FileJob, Any]] = deque()
     for job in jobs:
-        result = pool.apply_async(_extract_file, (job.path, job.data)) if job.extract else None
+        result = (
+            pool.apply_async(_extract_file, (job.path, job.data, job.fallback_url))
+            if job.extract
+            else None
+        )
         job.data = None
         pending.append((job, result))
         if len(pending) >= window:
@@ -802,7 +841,7 @@ def _apply_file(
             tally.unchanged += len(job.old_ids)
             _keep_old_documents(job, produced)
             return
-        items = _extract_file(job.path, None)
+        items = _extract_file(job.path, None, job.fallback_url)
     articles, broken, any_failed = _claim_articles(job, items, produced, tally)
     if broken:  # which records the broken parts held is unknown: a bad edit never loses data
         _keep_old_documents(job, produced)
@@ -856,6 +895,66 @@ def _claim_articles(
         if reason is not None:
             tally.failures.append(IngestFailure(job.key, reason))
             continue
+        if tally.url_map is not None and not item.url:
+            from searchkit.ingest.urls import with_fallback_url
+
+            item = with_fallback_url(item, tally.url_map.url_for_id(item.id))
         articles.append(replace(item, path=job.key))
         produced[item.id] = job.key
     return articles, broken, len(tally.failures) > failed_before
+
+
+def index_stream(
+    stream: IO[bytes],
+    index_dir: str | os.PathLike[str],
+    *,
+    synonyms: str | os.PathLike[str] | None = None,
+    use_synonyms: bool = True,
+    lock_timeout: float = 5.0,
+) -> IndexReport:
+    """Add the JSON Lines records of ``stream`` (``searchkit index -``) to the index.
+
+    Records are read and added one at a time, so memory stays bounded for
+    any stream length (pending documents spill to disk past a budget; see
+    ``searchkit.pending``). Ids come from a record's ``id``, else its
+    ``url``, else its title and text, so sending the same records again
+    replaces them; a later record with an id already sent replaces the
+    earlier one. Nothing is removed: a stream is not a corpus whose absence
+    means deletion. Everything lands in one commit; bad lines are failures.
+    """
+    from searchkit.ingest.records import read_jsonl_stream
+
+    started = time.monotonic()
+    tally = _Tally()
+    seen: set[str] = set()
+    with Indexer(
+        index_dir, synonyms=synonyms, use_synonyms=use_synonyms, lock_timeout=lock_timeout
+    ) as indexer:
+        existing = indexer.existing_documents()
+        for item in read_jsonl_stream(stream):
+            if isinstance(item, IngestFailure):
+                tally.failures.append(item)
+                continue
+            reason = unstorable_text(item)
+            if reason is not None:
+                tally.failures.append(IngestFailure(item.id, reason))
+                continue
+            indexer.add(item)
+            if item.id in seen:
+                continue
+            seen.add(item.id)
+            previous = existing.get(item.id)
+            if previous is None:
+                tally.added += 1
+            elif previous[2] == item.content_hash:
+                tally.unchanged += 1
+            else:
+                tally.updated += 1
+    return IndexReport(
+        added=tally.added,
+        updated=tally.updated,
+        unchanged=tally.unchanged,
+        failed=len(tally.failures),
+        seconds=time.monotonic() - started,
+        failures=tuple(tally.failures),
+    )

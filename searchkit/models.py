@@ -98,6 +98,8 @@ class IndexReport:
     skipped_paths: tuple[str, ...] = ()
     passed_over: tuple[SkippedPath, ...] = ()
     """Links not followed, special files and index folders the scan left out, with why."""
+    notes: tuple[str, ...] = ()
+    """Things worth telling that are not failures (URL-map rows that matched nothing)."""
 
     @property
     def ok(self) -> bool:

@@ -33,7 +33,12 @@ def test_gzipped_files_of_every_supported_type_are_found(tmp_path: Path) -> None
         (tmp_path / name).write_bytes(b"")
     result = scan([tmp_path])
     root = tmp_path.resolve()
-    assert [path.name for path in result.files] == ["a.html.gz", "b.warc.gz", "c.jsonl.GZ", "d.xml.gz"]
+    assert [path.name for path in result.files] == [
+        "a.html.gz",
+        "b.warc.gz",
+        "c.jsonl.GZ",
+        "d.xml.gz",
+    ]
     assert set(result.skipped) == {root / "e.tar.gz", root / "f.gz"}
 
 

@@ -65,9 +65,7 @@ def _entry_article(
     author = author_detail.get("name") or entry.get("author") or None
     article = finish_article(
         Article(
-            id=record_article_id(
-                None, url=link, resolved_path=resolved_path, record_number=number
-            ),
+            id=record_article_id(None, url=link, resolved_path=resolved_path, record_number=number),
             title=_plain(entry.get("title_detail")),
             body=body,
             url=link,

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from searchkit.errors import IngestError
-from searchkit.ingest.decoding import NotTextError, decode_bytes
 from searchkit.ingest.compression import unpack_or_raise
+from searchkit.ingest.decoding import NotTextError, decode_bytes
 from searchkit.ingest.feeds import read_feed
 from searchkit.ingest.formats import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, is_gzipped, kind_of
 from searchkit.ingest.html import extract_html

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import replace
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from searchkit.characters import clean_token
 from searchkit.ingest.dates import parse_date
 from searchkit.ingest.decoding import strip_control_characters
-from searchkit.ingest.identity import record_article_id
+from searchkit.ingest.formats import MAX_FILE_BYTES
+from searchkit.ingest.identity import content_article_id, record_article_id
 from searchkit.ingest.normalize import finish_article, join_paragraphs
 from searchkit.models import Article, IngestFailure
 from searchkit.safe_text import has_surrogate
@@ -256,3 +258,50 @@ def _describe(exc: ValueError) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
     return str(exc)
+
+
+STREAM_NAME = "<stdin>"
+"""What failures of a standard-input stream name as their file."""
+
+
+def read_jsonl_stream(
+    stream: IO[bytes], name: str = STREAM_NAME, *, max_line_bytes: int = MAX_FILE_BYTES
+) -> Iterator[Article | IngestFailure]:
+    """Articles from a stream of JSON Lines (``searchkit index -``), one line at a time.
+
+    Memory stays bounded whatever the stream's length: each line is read
+    with a cap (a longer one is one failure and is skipped). A stream has
+    no path, so its articles have none, and a record without ``id`` or
+    ``url`` gets its id from its title and text: sending the same records
+    again replaces them instead of adding copies, whatever their order.
+    """
+    number = 0
+    while True:
+        line = stream.readline(max_line_bytes + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > max_line_bytes and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = stream.readline(max_line_bytes + 1)
+            limit_mb = max_line_bytes // (1024 * 1024)
+            yield IngestFailure(name, f"line longer than {limit_mb} MB; skipped", line=number)
+            continue
+        text = strip_control_characters(line.decode("utf-8", errors="replace"))
+        if not text.strip():
+            continue
+        try:
+            data = json.loads(text)
+        except RecursionError:
+            yield IngestFailure(name, "invalid JSON: nested too deeply", line=number)
+            continue
+        except ValueError as exc:
+            yield IngestFailure(name, f"invalid JSON: {_describe(exc)}", line=number)
+            continue
+        item = _record_or_failure(data, name, number, where="")
+        if isinstance(item, IngestFailure):
+            yield IngestFailure(name, item.reason, line=number)
+            continue
+        if data.get("id") is None and not item.url:
+            item = replace(item, id=content_article_id(item.title, item.body))
+        yield replace(item, path=None)

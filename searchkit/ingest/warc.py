@@ -37,7 +37,9 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 """Payload media types taken as pages; a payload without a type is taken if it looks like HTML."""
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
-_LOOKS_LIKE_HTML = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)", re.I | re.S)
+_LOOKS_LIKE_HTML = re.compile(
+    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)", re.I | re.S
+)
 _OK_STATUS = range(200, 300)
 
 
@@ -100,7 +102,8 @@ def read_warc(
         yield IngestFailure(resolved_path, "holds no WARC or ARC records")
     elif pages == 0:
         yield IngestFailure(
-            resolved_path, f"holds no HTML pages ({number} records, none a successful HTML response)"
+            resolved_path,
+            f"holds no HTML pages ({number} records, none a successful HTML response)",
         )
 
 
