@@ -234,7 +234,7 @@ def article_fields(article: Article, file_hash: str = "") -> dict[str, Any]:
         if value:
             doc[name] = value
     if article.title_derived:
-        doc["title_derived"] = True
+        doc["title_derived"] = DERIVED_MARK
     if article.path:
         doc["path"] = path_text(article.path)
     if article.published is not None:
@@ -246,6 +246,8 @@ def article_fields(article: Article, file_hash: str = "") -> dict[str, Any]:
 
 
 _TEXT_FIELDS = ("id", "title", "body", "url", "source", "author")
+DERIVED_MARK = "1"
+"""The stored value of ``title_derived`` for an article whose title was made from its text."""
 
 
 def unstorable_text(article: Article) -> str | None:
@@ -930,6 +932,7 @@ def index_stream(
     with Indexer(
         index_dir, synonyms=synonyms, use_synonyms=use_synonyms, lock_timeout=lock_timeout
     ) as indexer:
+        indexer._parallel = True  # a bulk load, as add_many: analysis in worker processes
         existing = indexer.existing_documents()
         for item in read_jsonl_stream(stream):
             if isinstance(item, IngestFailure):

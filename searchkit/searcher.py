@@ -459,7 +459,7 @@ class Searcher:
             author=stored.get("author"),
             path=stored.get("path"),
             content_hash=stored.get("content_hash", ""),
-            title_derived=bool(stored.get("title_derived", False)),
+            title_derived=stored.get("title_derived") == "1",
         )
 
     def stats(self) -> IndexStats:

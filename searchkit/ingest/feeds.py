@@ -11,6 +11,7 @@ own while the others load.
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 from collections.abc import Iterator
@@ -61,8 +62,7 @@ def _entry_article(
         return IngestFailure(
             resolved_path, f"entry {number}{where} has no text (neither content nor summary)"
         )
-    author_detail = entry.get("author_detail") or {}
-    author = author_detail.get("name") or entry.get("author") or None
+    author = _author_of(entry)
     article = finish_article(
         Article(
             id=record_article_id(None, url=link, resolved_path=resolved_path, record_number=number),
@@ -78,6 +78,29 @@ def _entry_article(
     if not article.body:
         return IngestFailure(resolved_path, f"entry {number} has no text once cleaned")
     return article
+
+
+_EMAIL_THEN_NAME = re.compile(r"^\S+@\S+\s*\((?P<name>[^()]+)\)$")
+_NAME_THEN_EMAIL = re.compile(r"^(?P<name>[^<>]+?)\s*<\S+@\S+>$")
+_BARE_EMAIL = re.compile(r"^\S+@\S+$")
+
+
+def _author_of(entry: Any) -> str | None:
+    """The entry's author's name: RSS writes "email (Name)", Atom a name element.
+
+    Read from the raw text rather than feedparser's split, which cuts names
+    beside some e-mail addresses; an address alone is no name.
+    """
+    raw = " ".join(str(entry.get("author") or "").split())
+    for pattern in (_EMAIL_THEN_NAME, _NAME_THEN_EMAIL):
+        match = pattern.match(raw)
+        if match:
+            return match.group("name").strip() or None
+    if raw and not _BARE_EMAIL.match(raw):
+        return raw
+    detail = entry.get("author_detail") or {}
+    name = str(detail.get("name") or "").strip()
+    return name if name and not _BARE_EMAIL.match(name) and "@" not in name else None
 
 
 def _entry_body(entry: Any) -> str:

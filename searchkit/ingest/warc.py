@@ -17,6 +17,7 @@ import contextlib
 import io
 import logging
 import re
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,6 +60,11 @@ def read_warc(
     # What warcio raises for a record that is damaged or cut short: its own parser
     # errors, EOFError, and zlib's (an error kind of ValueError/OSError) from gzip.
     damage = (ChunkedDataException, StatusAndHeadersParserException, EOFError, ValueError, OSError)
+    if not _looks_like_archive(data):
+        yield IngestFailure(
+            resolved_path, "not a WARC or ARC file (it starts with neither WARC/ nor an ARC header)"
+        )
+        return
     number = 0
     pages = 0
     held: tuple[_Page | None, str | None] = (None, None)  # the last record read, not yet given
@@ -140,6 +146,21 @@ def _page_of(record: Any) -> _Page | None:
     url = record.rec_headers.get_header("WARC-Target-URI")
     captured = record.rec_headers.get_header("WARC-Date") or ""
     return _Page(url, captured, payload, match.group(1) if match else None)
+
+
+_ARCHIVE_START = re.compile(rb"\s*(WARC/\d|[a-z][a-z0-9+.-]*://\S+ )", re.IGNORECASE)
+"""A WARC record starts with its version line, an ARC one with a URL and a space."""
+
+
+def _looks_like_archive(data: bytes) -> bool:
+    """Whether ``data`` (gzipped or not) starts as a WARC or ARC file does."""
+    head = data[:65536]
+    if head.startswith(b"\x1f\x8b"):
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 256)
+        except zlib.error:
+            return False
+    return _ARCHIVE_START.match(head) is not None
 
 
 def _missing_bytes(record: Any) -> str | None:
