@@ -442,3 +442,27 @@ def test_derived_titles_survive_a_bulk_write_by_worker_processes(tmp_path: Path)
         article = searcher.get("b7")
         assert searcher.stats().documents == 250
     assert (article.title, article.title_derived) == ("Brief number 7 about ferries.", True)
+
+
+# --------------------------------------------------------------------------- standard input
+
+
+def test_a_stream_reads_line_by_line_and_skips_an_overlong_line() -> None:
+    from searchkit.ingest.records import read_jsonl_stream
+
+    long_line = json.dumps({"title": "Long", "body": "x" * 5000}).encode()
+    stream = io.BytesIO(
+        json.dumps({"title": "A", "body": "First."}).encode() + b"\n" + long_line + b"\n"
+        b"\n" + json.dumps({"body": "Untitled third record. Yes."}).encode() + b"\n"
+    )
+    items = list(read_jsonl_stream(stream, max_line_bytes=1000))
+    assert [type(item) for item in items] == [Article, IngestFailure, Article]
+    failure = items[1]
+    assert isinstance(failure, IngestFailure)
+    assert (failure.path, failure.line) == ("<stdin>", 2) and "longer than" in failure.reason
+    third = items[2]
+    assert isinstance(third, Article) and third.path is None and third.title_derived
+    again = list(
+        read_jsonl_stream(io.BytesIO(json.dumps({"body": "Untitled third record. Yes."}).encode()))
+    )
+    assert isinstance(again[0], Article) and again[0].id == third.id  # from its text, not its line
