@@ -177,7 +177,10 @@ def test_warc_pages_take_the_record_url_and_http_charset(tmp_path: Path) -> None
     assert article.id.startswith("ferry-")
 
 
-def test_a_warc_cut_mid_record_keeps_the_pages_before_and_names_the_record(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["whole.warc", "whole.warc.gz"])
+def test_a_warc_cut_mid_record_keeps_the_pages_before_and_says_so(
+    tmp_path: Path, name: str
+) -> None:
     first = PAGE.format(head="").encode()
     second = PAGE.format(head="").replace("Harbour ferry", "Second ferry").encode() * 3
     whole = _warc(
@@ -186,15 +189,16 @@ def test_a_warc_cut_mid_record_keeps_the_pages_before_and_names_the_record(tmp_p
             ("https://a.example/one", first, "text/html"),
             ("https://a.example/two", second, "text/html"),
         ],
-        name="whole.warc",
+        name=name,
     )
-    cut = tmp_path / "cut.warc"
-    cut.write_bytes(whole.read_bytes()[: -len(second) // 2])
+    data = whole.read_bytes()
+    cut = tmp_path / name.replace("whole", "cut")
+    cut.write_bytes(data[: len(data) - 200])
     with hang_guard(30):
         items = list(read_articles(cut))
     assert [type(item) for item in items] == [Article, IngestFailure]
     assert items[0].url == "https://a.example/one"  # type: ignore[union-attr]
-    assert "record 2 is cut short" in items[1].reason  # type: ignore[union-attr]
+    assert "cut short" in items[1].reason  # type: ignore[union-attr]
 
 
 def test_a_file_that_is_no_archive_is_one_clear_failure(tmp_path: Path) -> None:

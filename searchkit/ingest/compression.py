@@ -61,3 +61,27 @@ def unpack_or_raise(data: bytes, limit: int, where: str) -> bytes:
         return gunzip_limited(data, limit)
     except UnpackError as exc:
         raise IngestError(where, str(exc)) from None
+
+
+def gzip_complete(data: bytes) -> bool:
+    """Whether every gzip member in ``data`` is whole (a cut-off file ends mid-member).
+
+    Unpacks in small pieces and keeps nothing, so an archive of any size
+    costs little memory; warcio itself reads a cut member as if it ended there.
+    """
+    rest = data
+    while rest:
+        inflater = zlib.decompressobj(_GZIP_WINDOW)
+        pending = rest
+        try:
+            while pending and not inflater.eof:
+                inflater.decompress(pending, _CHUNK)
+                pending = inflater.unconsumed_tail
+        except zlib.error:
+            return False
+        if not inflater.eof:
+            return False
+        rest = inflater.unused_data
+        if rest and not rest.startswith(b"\x1f\x8b"):
+            return True  # trailing padding after the last member
+    return True

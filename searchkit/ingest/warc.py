@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from searchkit.errors import IngestError
+from searchkit.ingest.compression import gzip_complete
 from searchkit.ingest.decoding import NotTextError
 from searchkit.ingest.formats import MAX_FILE_BYTES
 from searchkit.ingest.html import extract_html
@@ -104,6 +105,13 @@ def read_warc(
         except damage as exc:
             yield IngestFailure(resolved_path, _damaged(number, exc))
             return
+    if data.startswith(b"\x1f\x8b") and not gzip_complete(data):
+        yield IngestFailure(
+            resolved_path,
+            f"the gzip data is cut short (a copy or download cut off?); the {pages} page(s) "
+            f"among the {number} records before the cut loaded",
+        )
+        return
     if number == 0:
         yield IngestFailure(resolved_path, "holds no WARC or ARC records")
     elif pages == 0:
