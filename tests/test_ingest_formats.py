@@ -470,3 +470,12 @@ def test_a_stream_reads_line_by_line_and_skips_an_overlong_line() -> None:
         read_jsonl_stream(io.BytesIO(json.dumps({"body": "Untitled third record. Yes."}).encode()))
     )
     assert isinstance(again[0], Article) and again[0].id == third.id  # from its text, not its line
+
+
+def test_a_gzipped_warc_cut_after_its_last_page_still_says_it_was_cut(tmp_path: Path) -> None:
+    whole = _warc(tmp_path, [("https://a.example/one", PAGE.format(head="").encode(), "text/html")])
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(whole.read_bytes()[:-4])  # the last member loses its length trailer
+    items = list(read_articles(cut))
+    assert isinstance(items[0], Article)
+    assert isinstance(items[-1], IngestFailure) and "gzip data is cut short" in items[-1].reason
