@@ -479,3 +479,19 @@ def test_a_gzipped_warc_cut_after_its_last_page_still_says_it_was_cut(tmp_path: 
     items = list(read_articles(cut))
     assert isinstance(items[0], Article)
     assert isinstance(items[-1], IngestFailure) and "gzip data is cut short" in items[-1].reason
+
+
+def test_many_tiny_pending_documents_spill_to_disk_like_big_ones() -> None:
+    # A million tiny stdin records cost memory per record, not per character of
+    # text: the pending budget counts each document's overhead, so they spill too.
+    from searchkit.pending import DOC_OVERHEAD_CHARS, PendingDocuments
+
+    budget = 200 * DOC_OVERHEAD_CHARS
+    pending = PendingDocuments(memory_budget=budget)
+    try:
+        for n in range(1000):
+            pending.put({"id": f"r{n}", "title": "t", "body": "b"})  # 5 characters of text each
+        assert pending._disk is not None  # 5,000 characters of text, yet spilled
+        assert len(pending) == 1000
+    finally:
+        pending.clear()
