@@ -323,7 +323,13 @@ def _progress(enabled: bool) -> Iterator[_ProgressReporter | None]:
 
 
 @main.command("index")
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...", type=click.Path(exists=True))
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    metavar="PATH...",
+    type=click.Path(exists=True, allow_dash=True),
+)
 @_index_option
 @click.option(
     "--rebuild", is_flag=True, help="Throw the old index away and index everything again."
@@ -372,6 +378,13 @@ def _progress(enabled: bool) -> Iterator[_ProgressReporter | None]:
     is_flag=True,
     help="Exit 1 when any file fails, also one that failed on an earlier run.",
 )
+@click.option(
+    "--url-map",
+    "url_map",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="Tab-separated PATH-or-ID<tab>URL rows: the URL of pages and records that state none.",
+)
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -387,8 +400,12 @@ def index_command(
     no_default_excludes: bool,
     verbose: bool,
     strict: bool,
+    url_map: str | None,
 ) -> None:
     """Add, update and remove articles so the index matches PATH... (files or folders).
+
+    `searchkit index -` reads JSON Lines records from standard input instead
+    and adds them (ids from each record's id, else url, else its text).
 
     Unchanged files are skipped, so running it again is cheap, and a file
     that failed before is not read again until its bytes change (it counts
@@ -400,6 +417,15 @@ def index_command(
     _check_synonym_flags(synonyms_file, no_synonyms)
     import searchkit
 
+    if "-" in paths:
+        if len(paths) > 1 or rebuild or url_map:
+            raise click.UsageError(
+                "`searchkit index -` reads standard input alone: name no other PATH, "
+                "and use neither --rebuild nor --url-map with it",
+                ctx,
+            )
+        _index_stdin(ctx, index_dir, synonyms_file, no_synonyms, lock_timeout, verbose, strict)
+        return
     show_progress = not quiet and sys.stderr.isatty()
     try:
         with _progress(show_progress) as reporter:
@@ -414,11 +440,53 @@ def index_command(
                 follow_links=follow_links,
                 exclude=exclude_globs,
                 default_excludes=not no_default_excludes,
+                url_map=url_map,
             )
     except KeyboardInterrupt:
         _echo("interrupted; the last committed index is intact", err=True)
         ctx.exit(EXIT_INTERRUPTED)
+    _report_index_run(ctx, report, verbose=verbose, strict=strict)
+
+
+def _index_stdin(
+    ctx: click.Context,
+    index_dir: str,
+    synonyms_file: str | None,
+    no_synonyms: bool,
+    lock_timeout: float,
+    verbose: bool,
+    strict: bool,
+) -> None:
+    from searchkit.indexer import index_stream
+
+    try:
+        report = index_stream(
+            sys.stdin.buffer,
+            index_dir,
+            synonyms=synonyms_file,
+            use_synonyms=not no_synonyms,
+            lock_timeout=lock_timeout,
+        )
+    except KeyboardInterrupt:
+        _echo("interrupted; the last committed index is intact", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
+    _report_index_run(ctx, report, verbose=verbose, strict=strict)
+
+
+_NOTES_SHOWN = 10
+"""Notes (URL-map rows that matched nothing) listed before the rest are only counted."""
+
+
+def _report_index_run(
+    ctx: click.Context, report: IndexReport, *, verbose: bool = False, strict: bool = False
+) -> None:
+    """Print an index run's summary, what it left out, its notes and failures; exit 1 on a
+    failure."""
     _echo(report.summary())
+    for note in report.notes[:_NOTES_SHOWN]:
+        _echo(f"note: {note}", err=True)
+    if len(report.notes) > _NOTES_SHOWN:
+        _echo(f"note: {len(report.notes) - _NOTES_SHOWN} more like these", err=True)
     _report_index_details(report, verbose=verbose, strict=strict)
     if report.failed or (strict and not report.clean):
         _echo(
@@ -709,17 +777,28 @@ def show_command(doc_id: str, index_dir: str, as_json: bool) -> None:
 
 
 @main.command("extract")
-@click.argument("file", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.argument(
+    "file", metavar="FILE", type=click.Path(exists=True, dir_okay=False, allow_dash=True)
+)
 @_json_option
 @click.pass_context
 def extract_command(ctx: click.Context, file: str, as_json: bool) -> None:
     """Show what the ingester makes of FILE, without touching any index.
 
     Useful to check how a page is cleaned before indexing it. With --json,
-    prints one JSON object per article (several for JSON Lines files).
+    prints one JSON object per article (several for JSON Lines files, feeds
+    and web archives). `searchkit extract -` reads one HTML page from
+    standard input.
     """
     import searchkit
 
+    if file == "-":
+        article = _extract_stdin_page()
+        if as_json:
+            _echo_json(article.to_dict())
+        else:
+            _echo(_format_article(article))
+        return
     failures = 0
     printed = 0
     for item in searchkit.read_articles(file):
@@ -736,6 +815,20 @@ def extract_command(ctx: click.Context, file: str, as_json: bool) -> None:
         printed += 1
     if failures:
         ctx.exit(1)
+
+
+def _extract_stdin_page() -> Article:
+    """The article in the HTML page on standard input (at most ``MAX_FILE_BYTES``)."""
+    from searchkit.errors import IngestError
+    from searchkit.ingest import MAX_FILE_BYTES, extract_html
+
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        limit_mb = MAX_FILE_BYTES // (1024 * 1024)
+        raise IngestError("<stdin>", f"the page is larger than {limit_mb} MB")
+    if not data.strip():
+        raise IngestError("<stdin>", "standard input is empty; pipe an HTML page in")
+    return extract_html(data)
 
 
 # --------------------------------------------------------------------------- stats

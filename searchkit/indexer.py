@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timezone
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 from whoosh import writing
 from whoosh.filedb.filestore import FileStorage
@@ -59,6 +59,7 @@ from searchkit.storage import (
     write_metadata,
 )
 from searchkit.synonyms import AliasGroup, fingerprint, resolve_groups
+from searchkit.titles import with_title
 
 log = logging.getLogger("searchkit")
 
@@ -79,7 +80,8 @@ WORKER_BATCH = 100
 POOL_MIN_PAGES = 32
 """HTML pages a folder build needs before their extraction moves to a process pool."""
 
-_HTML_SUFFIXES = (".html", ".htm")
+_HTML_SUFFIXES = (".html", ".htm", ".warc", ".arc")
+"""Files whose extraction is dominated by HTML parsing (gzipped ones too)."""
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -344,6 +346,8 @@ def article_fields(article: Article, file_hash: str = "") -> dict[str, Any]:
         value = getattr(article, name)
         if value:
             doc[name] = value
+    if article.title_derived:
+        doc["title_derived"] = DERIVED_MARK
     if article.path:
         doc["path"] = path_text(article.path)
     if article.published is not None:
@@ -355,6 +359,8 @@ def article_fields(article: Article, file_hash: str = "") -> dict[str, Any]:
 
 
 _TEXT_FIELDS = ("id", "title", "body", "url", "source", "author")
+DERIVED_MARK = "1"
+"""The stored value of ``title_derived`` for an article whose title was made from its text."""
 
 
 def unstorable_text(article: Article) -> str | None:
@@ -547,7 +553,10 @@ class Indexer:
 
         Adding an id again in the same transaction replaces the earlier
         version in its place; nothing reaches the index before the commit.
+        An article without a title is stored under one derived from its
+        first sentence (``title_derived``), as the ingester does.
         """
+        article = with_title(article)
         reason = unstorable_text(article)
         if reason is not None:
             raise IngestError(path_text(article.path or article.id), reason)
@@ -747,6 +756,9 @@ class _Tally:
     remembered: dict[str, KnownFailure] = field(default_factory=dict)
     """What failed in this run, by file, to remember for the next one."""
 
+    url_map: Any = None
+    """The run's ``UrlMap`` (``searchkit.ingest.url_map``), or None."""
+
     def remember(self, key: str, file_hash: str, since: int, contested: Sequence[str] = ()) -> None:
         """Record the failures appended since position ``since`` as ``key``'s, if any."""
         failures = tuple(f for f in self.failures[since:] if f.path == key)
@@ -770,6 +782,7 @@ def build_index(
     follow_links: bool = False,
     exclude: Sequence[str] = (),
     default_excludes: bool = True,
+    url_map: str | os.PathLike[str] | None = None,
 ) -> IndexReport:
     """Bring the index in line with the files under ``paths``, incrementally.
 
@@ -792,8 +805,14 @@ def build_index(
     failed for the first time (``rebuild`` forgets them all). When several
     files hold one id, the file whose path sorts first keeps it; each other
     copy is a failure of its file, still failing until the conflict is gone.
+
+    ``url_map`` names a URL map (``searchkit.ingest.url_map``): the URL of
+    files and articles that state none. Its unusable rows, and rows naming
+    nothing this run indexed, are listed in ``report.notes``; they are not
+    failures.
     """
     from searchkit.ingest import scan
+    from searchkit.ingest.url_map import load_url_map
 
     started = time.monotonic()
     named = list(paths)
@@ -809,6 +828,7 @@ def build_index(
     tally.known = {} if rebuild else read_known_failures(index_dir)
     for failure in tally.failures:
         tally.remember(failure.path, "", 0)
+    tally.url_map = load_url_map(url_map) if url_map is not None else None
     unreadable_dirs = [failure.path for failure in tally.failures]
     # The pool is forked before the writer exists, so no worker inherits the write lock.
     pool = _extraction_pool(corpus.files)
@@ -845,6 +865,7 @@ def build_index(
         passed_over=_safe_paths(corpus.passed_over),
         excluded=_safe_paths(corpus.excluded),
         still_failing=still,
+        notes=_url_map_notes(tally.url_map),
     )
 
 
@@ -892,6 +913,19 @@ def _save_failures(
         write_known_failures(index_dir, remembered)
 
 
+def _url_map_notes(mapping: Any) -> tuple[str, ...]:
+    """What to tell the user about their URL map: unusable rows, rows that matched nothing."""
+    if mapping is None:
+        return ()
+    unused = mapping.unused_rows()
+    notes = [f"url map {mapping.source}, {problem}" for problem in mapping.problems]
+    notes += [
+        f"url map {mapping.source}, {row}: no file or article of this run has that name or id"
+        for row in unused
+    ]
+    return tuple(path_text(note) for note in notes)
+
+
 def _safe_failure(failure: IngestFailure) -> IngestFailure:
     """The failure with a path (and reason) that can be printed: see ``path_text``."""
     return IngestFailure(path_text(failure.path), path_text(failure.reason), failure.line)
@@ -921,7 +955,18 @@ def _sync_files(
         by_path.setdefault(doc_path, []).append(doc_id)
     produced: dict[str, str] = {}
     total = len(files)
-    jobs = (_prepare_file(indexer, path, existing, by_path, tally.known) for path in files)
+    mapping = tally.url_map
+    jobs = (
+        _prepare_file(
+            indexer,
+            path,
+            existing,
+            by_path,
+            tally.known,
+            mapping.url_for_file(path) if mapping else None,
+        )
+        for path in files
+    )
     for done, (job, items) in enumerate(_extracted(jobs, pool), start=1):
         _apply_file(indexer, job, items, existing, produced, tally)
         if on_progress is not None:
@@ -944,6 +989,8 @@ class _FileJob:
     data: bytes | None = None
     file_hash: str = ""
     old_ids: list[str] = field(default_factory=list)
+    fallback_url: str | None = None
+    """The URL the user's URL map gives this file, if any."""
     extract: bool = True
     failure: IngestFailure | None = None
     remembered: KnownFailure | None = None
@@ -956,6 +1003,7 @@ def _prepare_file(
     existing: dict[str, tuple[str, str, str]],
     by_path: dict[str, list[str]],
     known: dict[str, KnownFailure],
+    fallback_url: str | None = None,
 ) -> _FileJob:
     """Read and hash a file, and decide whether it needs extracting (same bytes: no).
 
@@ -987,15 +1035,19 @@ def _prepare_file(
     )
     remembered = known.get(key)
     if not unchanged and remembered is not None and file_hash == remembered.file_hash != "":
-        return _FileJob(path, key, data, file_hash, old_ids, extract=False, remembered=remembered)
-    return _FileJob(path, key, data, file_hash, old_ids, extract=not unchanged)
+        return _FileJob(
+            path, key, data, file_hash, old_ids, fallback_url, extract=False, remembered=remembered
+        )
+    return _FileJob(path, key, data, file_hash, old_ids, fallback_url, extract=not unchanged)
 
 
-def _extract_file(path: Path, data: bytes | None) -> list[Article | IngestFailure]:
+def _extract_file(
+    path: Path, data: bytes | None, fallback_url: str | None = None
+) -> list[Article | IngestFailure]:
     """Every Article and IngestFailure of one file (in a pool worker for big builds)."""
     from searchkit.ingest import read_articles
 
-    return list(read_articles(path, data))
+    return list(read_articles(path, data, fallback_url=fallback_url))
 
 
 def _extraction_pool(files: Sequence[Path]) -> Any:
@@ -1006,7 +1058,7 @@ def _extraction_pool(files: Sequence[Path]) -> Any:
     and keep their cores for the indexing workers instead.
     """
     workers = worker_count()
-    pages = sum(1 for path in files if path.suffix.lower() in _HTML_SUFFIXES)
+    pages = sum(1 for path in files if _html_kind(path))
     if workers < 2 or pages < POOL_MIN_PAGES or pages * 2 < len(files):
         return None
     try:
@@ -1014,6 +1066,11 @@ def _extraction_pool(files: Sequence[Path]) -> Any:
     except ValueError:  # no fork on this platform: a spawned worker would re-import everything
         return None
     return context.Pool(workers, initializer=_follow_parent, initargs=(os.getpid(),))
+
+
+def _html_kind(path: Path) -> bool:
+    name = path.name.lower().removesuffix(".gz")
+    return name.endswith(_HTML_SUFFIXES)
 
 
 def _extracted(jobs: Iterable[_FileJob], pool: Any) -> Iterator[tuple[_FileJob, list[Any]]]:
@@ -1024,12 +1081,16 @@ def _extracted(jobs: Iterable[_FileJob], pool: Any) -> Iterator[tuple[_FileJob, 
     """
     if pool is None:
         for job in jobs:
-            yield job, _extract_file(job.path, job.data) if job.extract else []
+            yield job, _extract_file(job.path, job.data, job.fallback_url) if job.extract else []
         return
     window = 4 * max(1, getattr(pool, "_processes", 2))
     pending: deque[tuple[_FileJob, Any]] = deque()
     for job in jobs:
-        result = pool.apply_async(_extract_file, (job.path, job.data)) if job.extract else None
+        result = (
+            pool.apply_async(_extract_file, (job.path, job.data, job.fallback_url))
+            if job.extract
+            else None
+        )
         job.data = None
         pending.append((job, result))
         if len(pending) >= window:
@@ -1074,7 +1135,7 @@ def _apply_file(
             tally.unchanged += len(job.old_ids)
             _keep_old_documents(job, produced)
             return
-        items = _extract_file(job.path, job.data)
+        items = _extract_file(job.path, job.data, job.fallback_url)
     articles, broken, contested = _claim_articles(job, items, produced, tally)
     any_failed = len(tally.failures) > since
     tally.remember(job.key, job.file_hash, since, contested)
@@ -1137,6 +1198,67 @@ def _claim_articles(
         if reason is not None:
             tally.failures.append(IngestFailure(job.key, reason))
             continue
+        if tally.url_map is not None and not item.url:
+            from searchkit.ingest.urls import with_fallback_url
+
+            item = with_fallback_url(item, tally.url_map.url_for_id(item.id))
         articles.append(replace(item, path=job.key))
         produced[item.id] = job.key
     return articles, broken, contested
+
+
+def index_stream(
+    stream: IO[bytes],
+    index_dir: str | os.PathLike[str],
+    *,
+    synonyms: str | os.PathLike[str] | None = None,
+    use_synonyms: bool = True,
+    lock_timeout: float = 5.0,
+) -> IndexReport:
+    """Add the JSON Lines records of ``stream`` (``searchkit index -``) to the index.
+
+    Records are read and added one at a time, so memory stays bounded for
+    any stream length (pending documents spill to disk past a budget; see
+    ``searchkit.pending``). Ids come from a record's ``id``, else its
+    ``url``, else its title and text, so sending the same records again
+    replaces them; a later record with an id already sent replaces the
+    earlier one. Nothing is removed: a stream is not a corpus whose absence
+    means deletion. Everything lands in one commit; bad lines are failures.
+    """
+    from searchkit.ingest.records import read_jsonl_stream
+
+    started = time.monotonic()
+    tally = _Tally()
+    seen: set[str] = set()
+    with Indexer(
+        index_dir, synonyms=synonyms, use_synonyms=use_synonyms, lock_timeout=lock_timeout
+    ) as indexer:
+        indexer._parallel = True  # a bulk load, as add_many: analysis in worker processes
+        existing = indexer.existing_documents()
+        for item in read_jsonl_stream(stream):
+            if isinstance(item, IngestFailure):
+                tally.failures.append(item)
+                continue
+            reason = unstorable_text(item)
+            if reason is not None:
+                tally.failures.append(IngestFailure(item.id, reason))
+                continue
+            indexer.add(item)
+            if item.id in seen:
+                continue
+            seen.add(item.id)
+            previous = existing.get(item.id)
+            if previous is None:
+                tally.added += 1
+            elif previous[2] == item.content_hash:
+                tally.unchanged += 1
+            else:
+                tally.updated += 1
+    return IndexReport(
+        added=tally.added,
+        updated=tally.updated,
+        unchanged=tally.unchanged,
+        failed=len(tally.failures),
+        seconds=time.monotonic() - started,
+        failures=tuple(tally.failures),
+    )

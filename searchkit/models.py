@@ -37,6 +37,9 @@ class Article:
     author: str | None = None
     path: str | None = None
     content_hash: str = ""
+    title_derived: bool = False
+    """True when the article came without a title and ``title`` was made from its first
+    sentence (see ``searchkit.titles``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (dates as ISO 8601 strings), for `--json` output."""
@@ -117,6 +120,8 @@ class IndexReport:
     """Files and folders an exclusion glob left out; the reason is the glob."""
     still_failing: tuple[IngestFailure, ...] = ()
     """Failures remembered from an earlier run, for files whose bytes have not changed."""
+    notes: tuple[str, ...] = ()
+    """Things worth telling that are not failures (URL-map rows that matched nothing)."""
 
     @property
     def ok(self) -> bool:

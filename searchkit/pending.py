@@ -39,8 +39,13 @@ def _decode(text: str) -> dict[str, Any]:
     return doc
 
 
+DOC_OVERHEAD_CHARS = 1000
+"""What one held document costs beyond its text, in characters (a dict of a dozen
+fields is about 1-2 KB): a stream of a million tiny records must spill too."""
+
+
 def _size(doc: dict[str, Any]) -> int:
-    return sum(len(value) for value in doc.values() if isinstance(value, str))
+    return DOC_OVERHEAD_CHARS + sum(len(value) for value in doc.values() if isinstance(value, str))
 
 
 class PendingDocuments:

@@ -39,4 +39,8 @@ def build_schema(groups: Sequence[AliasGroup], *, query_aliases: bool = True) ->
         path=fields.ID(stored=True, sortable=True),
         content_hash=fields.ID(stored=True, sortable=True),
         file_hash=fields.ID(stored=True, sortable=True),
+        # "1" when the title was derived from the text; absent otherwise, and in indexes
+        # written before it existed. An ID (not STORED) field: the index's pickled schema
+        # may only name the field classes searchkit.engine.unpickling allows.
+        title_derived=fields.ID(stored=True),
     )

@@ -59,6 +59,7 @@ log = logging.getLogger("searchkit")
 _GROUP_TOKEN = re.compile(r"=\w+")
 """How an alias group's index term looks in a query's text (see ``AliasGroup.token``)."""
 
+
 def _as_utc(value: Any) -> datetime | None:
     if not isinstance(value, datetime):
         return None
@@ -485,6 +486,7 @@ class Searcher:
             author=stored.get("author"),
             path=stored.get("path"),
             content_hash=stored.get("content_hash", ""),
+            title_derived=stored.get("title_derived") == "1",
         )
 
     def stats(self) -> IndexStats:

@@ -43,6 +43,7 @@ ARTICLE_KEYS = {
     "author",
     "path",
     "content_hash",
+    "title_derived",
 }
 STATS_KEYS = {
     "documents",

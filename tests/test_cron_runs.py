@@ -101,9 +101,9 @@ def test_an_unchanged_failing_file_is_not_parsed_again(
     parsed: list[str] = []
     real = indexer_module._extract_file
 
-    def recording(path: Path, data: bytes | None) -> list[Any]:
+    def recording(path: Path, data: bytes | None, fallback_url: str | None = None) -> list[Any]:
         parsed.append(path.name)
-        return real(path, data)
+        return real(path, data, fallback_url)
 
     monkeypatch.setattr(indexer_module, "_extract_file", recording)
     again = searchkit.build_index([corpus], index)

@@ -124,7 +124,7 @@ def test_invalid_json_line_keeps_the_other_lines(tmp_path: Path) -> None:
 def test_json_without_title_or_body(tmp_path: Path) -> None:
     path = tmp_path / "record.json"
     path.write_text('{"url": "https://x.example"}', encoding="utf-8")
-    assert _only_failure(path).reason == "record has no title"
+    assert _only_failure(path).reason == "record has no body (or text/content)"
 
 
 def test_deeply_nested_json(tmp_path: Path) -> None:

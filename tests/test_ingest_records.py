@@ -82,14 +82,17 @@ def test_jsonl_bad_line_is_reported_with_its_number(tmp_path: Path) -> None:
     assert str(bad_json).endswith(":2: " + bad_json.reason)
 
 
-def test_records_without_title_or_body_fail(tmp_path: Path) -> None:
+def test_records_without_body_fail_and_untitled_ones_get_a_derived_title(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     path.write_text(
         json.dumps([{"body": "x"}, {"title": "T"}, {"title": 5, "body": "x"}, 7]), encoding="utf-8"
     )
-    reasons = [item.reason for item in read_articles(path) if isinstance(item, IngestFailure)]
+    items = list(read_articles(path))
+    untitled = items[0]
+    assert isinstance(untitled, Article)
+    assert (untitled.title, untitled.title_derived) == ("x", True)
+    reasons = [item.reason for item in items if isinstance(item, IngestFailure)]
     assert reasons == [
-        "record 1: record has no title",
         "record 2: record has no body (or text/content)",
         "record 3: field 'title' must be a string, not int",
         "record 4: a record must be a JSON object",

@@ -24,7 +24,24 @@ def _tree(root: Path) -> None:
 
 
 def test_supported_suffixes() -> None:
-    assert {".html", ".htm", ".txt", ".text", ".json", ".jsonl"} == set(SUPPORTED_SUFFIXES)
+    assert {
+        ".html", ".htm", ".txt", ".text", ".json", ".jsonl",
+        ".warc", ".arc", ".rss", ".atom", ".rdf", ".xml",
+    } == set(SUPPORTED_SUFFIXES)  # fmt: skip
+
+
+def test_gzipped_files_of_every_supported_type_are_found(tmp_path: Path) -> None:
+    for name in ("a.html.gz", "b.warc.gz", "c.jsonl.GZ", "d.xml.gz", "e.tar.gz", "f.gz"):
+        (tmp_path / name).write_bytes(b"")
+    result = scan([tmp_path])
+    root = tmp_path.resolve()
+    assert [path.name for path in result.files] == [
+        "a.html.gz",
+        "b.warc.gz",
+        "c.jsonl.GZ",
+        "d.xml.gz",
+    ]
+    assert {Path(item.path) for item in result.skipped} == {root / "e.tar.gz", root / "f.gz"}
 
 
 def test_scan_walks_recursively_sorted_and_counts_skipped(tmp_path: Path) -> None:

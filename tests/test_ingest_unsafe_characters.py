@@ -121,12 +121,12 @@ def test_a_record_id_of_only_invisible_characters_falls_back_to_a_made_id(
     assert article.id.startswith("feed-1-"), article.id
 
 
-def test_a_title_of_only_controls_is_a_failure_not_an_empty_title(tmp_path: Path) -> None:
+def test_a_title_of_only_controls_is_replaced_by_a_derived_title(tmp_path: Path) -> None:
     feed = tmp_path / "feed.jsonl"
     feed.write_text(json.dumps({"title": "\u009b\u202e", "body": PARAGRAPH}) + "\n")
-    [failure] = list(searchkit.read_articles(feed))
-    assert isinstance(failure, searchkit.IngestFailure)
-    assert "no title" in failure.reason
+    article = only_article(feed)
+    assert article.title_derived
+    assert article.title and "\u009b" not in article.title and "\u202e" not in article.title
 
 
 def test_the_content_hash_is_computed_from_the_cleaned_fields(tmp_path: Path) -> None:

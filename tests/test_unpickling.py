@@ -454,7 +454,40 @@ def exercise(index: Path, synonyms: Path | None) -> None:
         searcher.stats()
     with Indexer(index, synonyms=synonyms, rebuild=True) as indexer:
         indexer.add_many(real_articles(many, "rebuilt"))
+    spill, indexer_module.WRITER_MEMORY_MB = indexer_module.WRITER_MEMORY_MB, SPILL_MB
+    try:  # a writer that spills sorted runs to disk, as every big build does
+        with Indexer(index, synonyms=synonyms) as indexer:
+            for article in real_articles(many, "spilled"):
+                indexer.add(article)
+    finally:
+        indexer_module.WRITER_MEMORY_MB = spill
     check_index_usable(index, "harbour")
+
+
+SPILL_MB = 0.05
+"""Writer memory so small that a few hundred articles spill sorted runs to disk."""
+
+
+def test_a_transaction_larger_than_the_writer_memory_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The runs a writer spills hold ID postings, whose value is b"": protocol 2
+    # pickles that as __builtin__.bytes(), which the unpickler once refused, so
+    # any build past the writer's memory failed at commit as "damaged".
+    monkeypatch.setattr(indexer_module, "WRITER_MEMORY_MB", SPILL_MB)
+    index = tmp_path / "index"
+    with Indexer(index) as indexer:
+        for article in real_articles(300, "big"):
+            indexer.add(article)
+    with Searcher(index) as searcher:
+        assert searcher.stats().documents == 300
+
+
+def test_bytes_in_a_pickle_may_only_be_empty() -> None:
+    assert unpickling.loads(pickle.dumps([b"", b"ab"], protocol=2)) == [b"", b"ab"]
+    sized = b"\x80\x02c__builtin__\nbytes\nK\x05\x85R."  # bytes(5)
+    with pytest.raises(unpickling.UnsafePickleError):
+        unpickling.loads(sized)
 
 
 def test_real_indexes_need_every_allowed_global_and_nothing_else(

@@ -47,6 +47,17 @@ class UnsafePickleError(pickle.UnpicklingError):
     """
 
 
+def _empty_bytes(*args: object) -> bytes:
+    """``bytes()`` as protocol-2 pickles use it to spell ``b""``, and nothing else.
+
+    The real ``bytes(n)`` allocates ``n`` bytes: a pickle naming it with a
+    huge number would exhaust memory. An empty value is all a pickle needs.
+    """
+    if args:
+        raise UnsafePickleError("an index file asks bytes() for more than empty bytes")
+    return b""
+
+
 def _latin1_bytes(text: object, encoding: object = "latin1") -> bytes:
     """``_codecs.encode`` as protocol-2 pickles use it to spell bytes, and nothing else.
 
@@ -80,6 +91,12 @@ ALLOWED: tuple[Allowed, ...] = (
         "encode",
         "bytes as protocol-2 pickles spell them (posting blocks, stored values, job files)",
         stand_in=_latin1_bytes,
+    ),
+    Allowed(
+        "__builtin__",
+        "bytes",
+        "empty bytes as protocol-2 pickles spell them: ID postings in the runs a writer spills",
+        stand_in=_empty_bytes,
     ),
     Allowed("datetime", "datetime", "publication dates in stored fields and job files"),
     # The pickled schema. searchkit always passes its own schema, so only code that

@@ -1,4 +1,5 @@
-"""The ingester: files (HTML pages, text captures, JSON/JSONL feeds) -> cleaned Articles.
+"""The ingester: files (HTML pages, text captures, JSON/JSONL records, WARC/ARC archives,
+RSS/Atom/RDF feeds, each also gzipped) -> cleaned Articles.
 
 Public functions:
 
@@ -11,8 +12,11 @@ Module map: ``scanning`` (find files), ``exclusion`` (which files are not
 articles: exclusion globs and skip reasons), ``reader`` (file boundary), ``decoding``
 (bytes -> text), ``html`` / ``markup`` / ``blocks`` / ``furniture`` /
 ``container`` / ``filtering`` (page cleaning), ``metadata`` and ``dates``
-(page metadata), ``text`` (plain-text captures), ``records`` (JSON),
-``identity`` (ids), ``rules`` (the cleaning rules as ordered data).
+(page metadata), ``text`` (plain-text captures), ``records`` (JSON, and
+JSON Lines streams), ``warc`` (web archives), ``feeds`` and ``fragments``
+(feeds), ``compression`` (bounded gunzip), ``urls`` and ``url_map`` (where an
+article was published), ``identity`` (ids), ``rules`` (the cleaning rules as
+ordered data); ``searchkit.titles`` derives titles for untitled articles.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ class NotTextError(ValueError):
     """The bytes are not text in any encoding we can trust (binary or garbage)."""
 
 
-def decode_bytes(data: bytes, *, markup: bool = False) -> str:
+def decode_bytes(data: bytes, *, markup: bool = False, charset: str | None = None) -> str:
     """Decode file contents to clean text, or raise NotTextError saying why not.
 
     ``markup`` enables looking for a declared charset in the first 8 KB, as
@@ -49,6 +49,8 @@ def decode_bytes(data: bytes, *, markup: bool = False) -> str:
     is in fact valid UTF-8 is read as UTF-8: mislabelled UTF-8 is common, while
     Windows-1252 text that happens to be valid multi-byte UTF-8 is vanishingly
     rare. NUL and other control characters are removed from the result.
+    ``charset`` is one the transport stated (an HTTP ``Content-Type``): as in
+    browsers, it outranks what the page itself declares.
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -56,7 +58,9 @@ def decode_bytes(data: bytes, *, markup: bool = False) -> str:
     head = data[:_SNIFF_BYTES]
     if head.count(0) > max(1, len(head) * _NUL_SHARE_OF_BINARY):
         raise NotTextError("looks like a binary file (many NUL bytes), not text")
-    declared = _declared_encoding(head) if markup else None
+    declared = _encoding_of_label(charset) if charset else None
+    if declared is None and markup:
+        declared = _declared_encoding(head)
     text = _decode_declared(data, declared) if declared else None
     if text is None:
         text = _decode_utf8(data)
@@ -78,7 +82,12 @@ def _declared_encoding(head: bytes) -> str | None:
     match = _DECLARED_CHARSET.search(head)
     if not match:
         return None
-    label = (match.group(1) or match.group(2) or b"").decode("ascii", "ignore").lower()
+    return _encoding_of_label((match.group(1) or match.group(2) or b"").decode("ascii", "ignore"))
+
+
+def _encoding_of_label(label: str) -> str | None:
+    """The codec a charset label names (WHATWG: Latin-1 and ASCII read as Windows-1252)."""
+    label = label.strip().strip("\"'").lower()
     try:
         name = codecs.lookup(label).name
     except LookupError:

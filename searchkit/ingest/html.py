@@ -31,6 +31,7 @@ from searchkit.ingest.identity import content_article_id, file_article_id, url_a
 from searchkit.ingest.markup import strip_inert_markup
 from searchkit.ingest.metadata import read_metadata
 from searchkit.ingest.normalize import finish_article, join_paragraphs
+from searchkit.ingest.urls import saved_from_url
 from searchkit.models import Article
 
 logger = logging.getLogger("searchkit")
@@ -60,23 +61,31 @@ class CleanPage:
 
 
 def extract_html(
-    markup: str | bytes, *, path: str | None = None, url: str | None = None
+    markup: str | bytes,
+    *,
+    path: str | None = None,
+    url: str | None = None,
+    fallback_url: str | None = None,
+    charset: str | None = None,
 ) -> Article:
     """Turn one HTML page into an Article; raise IngestError if it holds no article text.
 
     Pure apart from resolving ``path`` (used for the id and ``Article.path``):
     it never reads files, so benchmarks and crawlers can hand it pages they
     hold in memory. ``url`` is where the page came from, when known; it wins
-    over the URL the page declares. Bytes are decoded honouring
-    ``<meta charset>``. Only IngestError escapes, whatever the input.
+    over the URL the page declares. ``fallback_url`` (a WARC record's URL,
+    the user's URL map) is used only when the page declares none and has no
+    "saved from url=" comment (``urls.py``). Bytes are decoded with
+    ``charset`` (an HTTP header's) when given, else honouring ``<meta
+    charset>``. Only IngestError escapes, whatever the input.
     """
     where = path or url or "<html>"
     try:
         if isinstance(markup, bytes):
-            text = decode_bytes(markup, markup=True)  # control characters already removed
+            text = decode_bytes(markup, markup=True, charset=charset)  # controls removed
         else:
             text = strip_control_characters(markup)
-        page = clean_page(text, url=url)
+        page = clean_page(text, url=url, fallback_url=fallback_url)
     except (NotTextError, PageTooComplexError) as exc:
         raise IngestError(where, str(exc)) from None
     except RecursionError:
@@ -110,8 +119,11 @@ def extract_html(
     return replace(article, id=article_id)
 
 
-def clean_page(markup: str, *, url: str | None = None) -> CleanPage:
+def clean_page(
+    markup: str, *, url: str | None = None, fallback_url: str | None = None
+) -> CleanPage:
     """The article inside ``markup``: metadata plus body paragraphs (may be empty)."""
+    fallback_url = saved_from_url(markup) or fallback_url
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
@@ -122,7 +134,7 @@ def clean_page(markup: str, *, url: str | None = None) -> CleanPage:
                 f"the page has {tags:,} tags, more than the {MAX_MARKUP_TAGS:,} searchkit parses"
             )
         soup = BeautifulSoup(stripped, "lxml", multi_valued_attributes=None)
-    metadata = read_metadata(soup, page_url=url)
+    metadata = read_metadata(soup, page_url=url, fallback_url=fallback_url)
     root = soup.body or soup
     page_blocks = collect_blocks(root, furniture_rule)
     blocks = choose_article_blocks(page_blocks)
@@ -130,8 +142,6 @@ def clean_page(markup: str, *, url: str | None = None) -> CleanPage:
     title = clean_line(metadata.title or "") or clean_line(_fallback_title(blocks))
     verdicts = judge_blocks(blocks, title)
     paragraphs = [verdict.block.text for verdict in verdicts if verdict.kept]
-    if not title and paragraphs:
-        title = clean_line(paragraphs[0])
     source = metadata.source
     return CleanPage(
         title=title[:MAX_TITLE_CHARS],

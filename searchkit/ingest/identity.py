@@ -5,7 +5,9 @@ article *is*, never on the working directory or the order files were found:
 
 * a file holding one article (HTML, text capture, single JSON record without
   ``id``): ``<slug of the file stem>-<first 8 hex of sha1(resolved absolute path)>``,
-  e.g. ``border-talks-3f2a9c1d``;
+  e.g. ``border-talks-3f2a9c1d`` (the stem drops ``.gz`` too: ``x.html.gz`` -> ``x``);
+* a page from a WARC or ARC file: ``<slug of the url's last path segment>-<8 hex of
+  sha1(url + " " + capture date)>``;
 * a JSON/JSONL record with its own ``id``: that id as a string, without the
   control and invisible characters nobody could type (``searchkit.characters``);
 * a record without ``id`` but with a ``url``: ``<slug of the url's last path
@@ -27,10 +29,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from searchkit.characters import clean_token
+from searchkit.ingest.formats import name_stem
 
 _MAX_SLUG_CHARS = 60
 
@@ -50,7 +52,7 @@ def short_hash(text: str) -> str:
 
 def file_article_id(resolved_path: str) -> str:
     """Id of the single article a file holds, from its resolved absolute path."""
-    return f"{slugify(Path(resolved_path).stem)}-{short_hash(resolved_path)}"
+    return f"{slugify(name_stem(resolved_path))}-{short_hash(resolved_path)}"
 
 
 def record_article_id(
@@ -64,7 +66,7 @@ def record_article_id(
     if url:
         return url_article_id(url)
     position = f"{resolved_path}#{record_number}"
-    return f"{slugify(Path(resolved_path).stem)}-{record_number}-{short_hash(position)}"
+    return f"{slugify(name_stem(resolved_path))}-{record_number}-{short_hash(position)}"
 
 
 def url_article_id(url: str) -> str:
@@ -80,3 +82,16 @@ def url_article_id(url: str) -> str:
 def content_article_id(title: str, body: str) -> str:
     """Id of an in-memory article with neither path nor URL: from what it says."""
     return f"{slugify(title)}-{short_hash(title + chr(0x1F) + body)}"
+
+
+def capture_article_id(url: str, captured: str) -> str:
+    """Id of a page captured from ``url`` at ``captured`` (a WARC record's date): the
+    same capture keeps its id wherever its archive moves, and two captures of one page
+    are two articles."""
+    try:
+        parts = urlsplit(url)
+        segments = [part for part in parts.path.split("/") if part]
+        readable = segments[-1].rsplit(".", 1)[0] if segments else (parts.hostname or "")
+    except ValueError:
+        readable = ""
+    return f"{slugify(readable)}-{short_hash(url + ' ' + captured)}"

@@ -82,11 +82,15 @@ class PageMetadata:
     url: str | None = None
 
 
-def read_metadata(soup: BeautifulSoup, *, page_url: str | None = None) -> PageMetadata:
+def read_metadata(
+    soup: BeautifulSoup, *, page_url: str | None = None, fallback_url: str | None = None
+) -> PageMetadata:
     """Collect the page's metadata; call before scripts are stripped (JSON-LD lives in them).
 
     ``page_url`` (where the page was fetched from, when the caller knows) wins
     over the URL the page declares; a declared URL is used only when absolute.
+    ``fallback_url`` (a "saved from" comment, a WARC record, the user's URL
+    map) is used only when the page declares none.
     Sources are consulted lazily, in order of trust, so the costly ones (a
     search of the whole page for a byline) only run when the cheap ones fail.
     """
@@ -97,7 +101,7 @@ def read_metadata(soup: BeautifulSoup, *, page_url: str | None = None) -> PageMe
     declared_url = _first(
         _canonical_url(tags["link"]), meta.get("og:url"), _as_text(linked.get("url"))
     )
-    url = page_url or (declared_url if _is_web_address(declared_url) else None)
+    url = page_url or (declared_url if _is_web_address(declared_url) else None) or fallback_url
     source = _first(
         *(_outlet_name(meta.get(name)) for name in _SOURCE_META_NAMES[:1]),
         _outlet_name(_name_of(linked.get("publisher"))),

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from searchkit.characters import clean_body, clean_line, clean_token
 from searchkit.models import Article
+from searchkit.titles import with_title
 
 _WHITESPACE = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -67,8 +68,10 @@ def finish_article(article: Article) -> Article:
     right-to-left override in a title). Every builder of an Article ends
     here, so none can forget it: one-line fields lose both (see
     ``searchkit.characters``), the body keeps its tabs and newlines, and an
-    optional field left empty becomes None. The content hash is computed
-    last, from the cleaned fields.
+    optional field left empty becomes None. An article without a title
+    gets one from its first sentence (``searchkit.titles``), so no record is
+    lost for lack of a headline. The content hash is computed last, from the
+    cleaned fields.
     """
     cleaned = replace(
         article,
@@ -79,7 +82,7 @@ def finish_article(article: Article) -> Article:
         source=_optional(clean_line, article.source),
         author=_optional(clean_line, article.author),
     )
-    return cleaned.with_content_hash()
+    return with_title(cleaned).with_content_hash()
 
 
 def _optional(clean: Callable[[str], str], value: str | None) -> str | None:

@@ -15,34 +15,45 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from searchkit.errors import IngestError
+from searchkit.ingest.compression import unpack_or_raise
 from searchkit.ingest.decoding import NotTextError, decode_bytes
-from searchkit.ingest.formats import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, kind_of
+from searchkit.ingest.feeds import read_feed
+from searchkit.ingest.formats import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, is_gzipped, kind_of
 from searchkit.ingest.html import extract_html
 from searchkit.ingest.identity import file_article_id
 from searchkit.ingest.normalize import finish_article
 from searchkit.ingest.records import read_json, read_jsonl
 from searchkit.ingest.special import read_regular_file
 from searchkit.ingest.text import clean_capture
+from searchkit.ingest.urls import with_fallback_url
+from searchkit.ingest.warc import read_warc
 from searchkit.models import Article, IngestFailure
 
 logger = logging.getLogger("searchkit")
 
 
 def read_articles(
-    path: str | os.PathLike[str], data: bytes | None = None
+    path: str | os.PathLike[str],
+    data: bytes | None = None,
+    *,
+    fallback_url: str | None = None,
 ) -> Iterator[Article | IngestFailure]:
     """Yield every Article in one file, and an IngestFailure for each part that is unusable.
 
     ``data`` is the file's content when the caller already read it (the
     indexer hashes files first); otherwise the file is read here, after
-    checking its size against ``MAX_FILE_BYTES``. Never raises for bad
+    checking its size against ``MAX_FILE_BYTES``. A ``.gz`` file is unpacked
+    first, to at most ``MAX_FILE_BYTES``. ``fallback_url`` (from the user's
+    URL map) is the URL of articles that state none. Never raises for bad
     content or an unreadable file: those come back as failures.
     """
     resolved = _resolve(path)
     kind = kind_of(resolved)
     if kind is None:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        yield IngestFailure(resolved, f"unsupported file type (supported: {supported})")
+        yield IngestFailure(
+            resolved, f"unsupported file type (supported: {supported}, each also as .gz)"
+        )
         return
     if data is None:
         loaded = _read_limited(resolved)
@@ -57,7 +68,13 @@ def read_articles(
         yield IngestFailure(resolved, "the file is empty")
         return
     try:
-        yield from _read_kind(kind, data, resolved)
+        if is_gzipped(resolved) and kind != "warc":  # warcio reads gzipped archives itself
+            data = unpack_or_raise(data, MAX_FILE_BYTES, resolved)
+            if not data.strip():
+                yield IngestFailure(resolved, "the file is empty once unpacked")
+                return
+        for item in _read_kind(kind, data, resolved, fallback_url):
+            yield with_fallback_url(item, fallback_url) if isinstance(item, Article) else item
     except NotTextError as exc:
         yield IngestFailure(resolved, str(exc))
     except IngestError as exc:
@@ -89,9 +106,17 @@ def extract(path: str | os.PathLike[str]) -> Article:
     return first
 
 
-def _read_kind(kind: str, data: bytes, resolved: str) -> Iterator[Article | IngestFailure]:
+def _read_kind(
+    kind: str, data: bytes, resolved: str, fallback_url: str | None
+) -> Iterator[Article | IngestFailure]:
     if kind == "html":
-        yield extract_html(data, path=resolved)
+        yield extract_html(data, path=resolved, fallback_url=fallback_url)
+        return
+    if kind == "warc":
+        yield from read_warc(data, resolved, fallback_url=fallback_url)
+        return
+    if kind == "feed":
+        yield from read_feed(data, resolved)
         return
     text = decode_bytes(data)
     if kind == "json":
