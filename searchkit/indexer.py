@@ -21,7 +21,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timezone
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -47,6 +46,7 @@ from searchkit.known_failures import KnownFailure, read_known_failures, write_kn
 from searchkit.models import Article, IndexReport, IngestFailure, SkippedPath
 from searchkit.pending import PendingDocuments
 from searchkit.safe_text import has_surrogate, path_text
+from searchkit.schema import article_to_document
 from searchkit.storage import (
     READ_DAMAGE,
     TrackingFileStorage,
@@ -331,36 +331,7 @@ class _ParallelWriter(DurableCommits, MpWriter):  # type: ignore[misc]
                 channel.cancel_join_thread()
 
 
-def article_fields(article: Article, file_hash: str = "") -> dict[str, Any]:
-    """The Whoosh document for an article (dates stored as naive UTC, as Whoosh needs)."""
-    if not article.content_hash:
-        article = article.with_content_hash()
-    doc: dict[str, Any] = {
-        "id": article.id,
-        "title": article.title,
-        "body": article.body,
-        "content_hash": article.content_hash,
-        "file_hash": file_hash,
-    }
-    for name in ("url", "source", "author"):
-        value = getattr(article, name)
-        if value:
-            doc[name] = value
-    if article.title_derived:
-        doc["title_derived"] = DERIVED_MARK
-    if article.path:
-        doc["path"] = path_text(article.path)
-    if article.published is not None:
-        published = article.published
-        if published.tzinfo is not None:
-            published = published.astimezone(timezone.utc).replace(tzinfo=None)
-        doc["published"] = published
-    return doc
-
-
 _TEXT_FIELDS = ("id", "title", "body", "url", "source", "author")
-DERIVED_MARK = "1"
-"""The stored value of ``title_derived`` for an article whose title was made from its text."""
 
 
 def unstorable_text(article: Article) -> str | None:
@@ -369,7 +340,7 @@ def unstorable_text(article: Article) -> str | None:
     A lone surrogate (half a UTF-16 pair, e.g. from a JSON ``"\\ud800"``)
     is not text and cannot be encoded; caught here, it fails that one
     article instead of the whole commit. Paths are made safe by
-    ``article_fields`` instead, since a file name is not the author's to fix.
+    ``article_to_document`` instead, since a file name is not the author's to fix.
     """
     for name in _TEXT_FIELDS:
         value = getattr(article, name)
@@ -561,7 +532,7 @@ class Indexer:
         if reason is not None:
             raise IngestError(path_text(article.path or article.id), reason)
         self._ensure_writer()  # takes the lock now, so a second writer is refused early
-        self._pending.put(article_fields(article, file_hash))
+        self._pending.put(article_to_document(article, file_hash))
 
     def add_many(self, articles: Iterable[Article], *, file_hash: str = "") -> int:
         """Add many articles (as ``add`` does, one by one); returns how many were added.

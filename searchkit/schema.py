@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
 
 from whoosh import columns, fields
 
 from searchkit.analysis import NewsAnalyzer
+from searchkit.models import Article
+from searchkit.safe_text import path_text
 from searchkit.synonyms import AliasGroup
 
 # Bump when fields or analysis change in a way old indexes cannot serve.
@@ -43,4 +47,65 @@ def build_schema(groups: Sequence[AliasGroup], *, query_aliases: bool = True) ->
         # written before it existed. An ID (not STORED) field: the index's pickled schema
         # may only name the field classes searchkit.engine.unpickling allows.
         title_derived=fields.ID(stored=True),
+    )
+
+
+DERIVED_MARK = "1"
+"""The stored value of ``title_derived`` for an article whose title was made from its text."""
+
+_OPTIONAL_TEXT = ("url", "source", "author")
+
+
+def article_to_document(article: Article, file_hash: str = "") -> dict[str, Any]:
+    """The Whoosh document for an article: the one place an Article becomes stored fields.
+
+    Dates are stored as naive UTC, as Whoosh needs; empty optional fields are
+    left out rather than stored empty; ``file_hash`` lets the folder sync skip
+    unchanged files without reading them.
+    """
+    if not article.content_hash:
+        article = article.with_content_hash()
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "content_hash": article.content_hash,
+        "file_hash": file_hash,
+    }
+    for name in _OPTIONAL_TEXT:
+        value = getattr(article, name)
+        if value:
+            doc[name] = value
+    if article.title_derived:
+        doc["title_derived"] = DERIVED_MARK
+    if article.path:
+        doc["path"] = path_text(article.path)
+    if article.published is not None:
+        published = article.published
+        if published.tzinfo is not None:
+            published = published.astimezone(timezone.utc).replace(tzinfo=None)
+        doc["published"] = published
+    return doc
+
+
+def stored_date(value: Any) -> datetime | None:
+    """A stored date as the aware UTC datetime the public values carry (None if absent)."""
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def document_to_article(stored: Mapping[str, Any]) -> Article:
+    """The Article a document's stored fields hold: ``article_to_document`` read back."""
+    return Article(
+        id=stored["id"],
+        title=stored.get("title", ""),
+        body=stored.get("body", ""),
+        url=stored.get("url"),
+        source=stored.get("source"),
+        published=stored_date(stored.get("published")),
+        author=stored.get("author"),
+        path=stored.get("path"),
+        content_hash=stored.get("content_hash", ""),
+        title_derived=stored.get("title_derived") == DERIVED_MARK,
     )

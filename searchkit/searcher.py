@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -43,7 +43,7 @@ from searchkit.query import (
     parse_query,
 )
 from searchkit.ranking import Ranker
-from searchkit.schema import TEXT_FIELDS, build_schema
+from searchkit.schema import TEXT_FIELDS, build_schema, document_to_article, stored_date
 from searchkit.snippets import make_snippet
 from searchkit.storage import (
     READ_DAMAGE,
@@ -60,16 +60,10 @@ _GROUP_TOKEN = re.compile(r"=\w+")
 """How an alias group's index term looks in a query's text (see ``AliasGroup.token``)."""
 
 
-def _as_utc(value: Any) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
 def _column_date(field: Any, value: Any) -> datetime | None:
     """Decode a date column value; undated documents hold an out-of-range sentinel."""
     try:
-        return _as_utc(field.from_column_value(value))
+        return stored_date(field.from_column_value(value))
     except (OverflowError, TypeError, ValueError):
         return None
 
@@ -454,7 +448,7 @@ class Searcher:
             title=title,
             source=stored.get("source"),
             url=stored.get("url"),
-            published=_as_utc(stored.get("published")),
+            published=stored_date(stored.get("published")),
             path=stored.get("path"),
             snippet=snippet,
             highlights=highlights,
@@ -476,18 +470,7 @@ class Searcher:
             stored = searcher.document(id=doc_id)
         if stored is None:
             raise DocumentNotFoundError(doc_id)
-        return Article(
-            id=stored["id"],
-            title=stored.get("title", ""),
-            body=stored.get("body", ""),
-            url=stored.get("url"),
-            source=stored.get("source"),
-            published=_as_utc(stored.get("published")),
-            author=stored.get("author"),
-            path=stored.get("path"),
-            content_hash=stored.get("content_hash", ""),
-            title_derived=stored.get("title_derived") == "1",
-        )
+        return document_to_article(stored)
 
     def stats(self) -> IndexStats:
         """Summarise the index: documents, outlets, date range, size and last update."""
