@@ -298,6 +298,14 @@ def _progress(enabled: bool) -> Iterator[_ProgressReporter | None]:
     "--rebuild", is_flag=True, help="Throw the old index away and index everything again."
 )
 @_synonym_options
+@click.option(
+    "--outlets",
+    "outlets_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Extra outlet names: lines of 'Display Name, variant, host.com' (added to the "
+    "built-in table; run with --rebuild after changing it).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--follow-links",
@@ -322,6 +330,7 @@ def index_command(
     rebuild: bool,
     synonyms_file: str | None,
     no_synonyms: bool,
+    outlets_file: str | None,
     quiet: bool,
     follow_links: bool,
     lock_timeout: float,
@@ -348,6 +357,7 @@ def index_command(
                 lock_timeout=lock_timeout,
                 on_progress=reporter,
                 follow_links=follow_links,
+                outlets=outlets_file,
             )
     except KeyboardInterrupt:
         _echo("interrupted; the last committed index is intact", err=True)

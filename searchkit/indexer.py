@@ -40,6 +40,7 @@ from searchkit.errors import (
     IngestError,
     SearchkitError,
 )
+from searchkit.ingest.outlets import OutletTable, resolve_outlet, resolve_outlets
 from searchkit.models import Article, IndexReport, IngestFailure, SkippedPath
 from searchkit.pending import PendingDocuments
 from searchkit.safe_text import has_surrogate, path_text
@@ -272,6 +273,11 @@ class Indexer:
     existing document is re-analysed from its stored fields at commit, so alias
     terms never go stale. ``rebuild=True`` starts from an empty index, but the
     old one stays searchable until the commit replaces it.
+
+    Every added article is filed under one outlet name: the shipped outlet
+    table plus the entries of ``outlets`` (a file in the same format) merge
+    spellings ("Reuters.com" -> "Reuters") and name the outlet of an article
+    that declares none from its URL's host (``searchkit.ingest.outlets``).
     """
 
     def __init__(
@@ -282,9 +288,11 @@ class Indexer:
         use_synonyms: bool = True,
         rebuild: bool = False,
         lock_timeout: float = 5.0,
+        outlets: str | os.PathLike[str] | None = None,
     ) -> None:
         self.index_dir = str(index_dir)
         self.groups: tuple[AliasGroup, ...] = resolve_groups(synonyms) if use_synonyms else ()
+        self.outlets: OutletTable = resolve_outlets(outlets)
         self.rebuild = rebuild
         self.lock_timeout = lock_timeout
         self._writer: Any = None
@@ -413,6 +421,9 @@ class Indexer:
         reason = unstorable_text(article)
         if reason is not None:
             raise IngestError(path_text(article.path or article.id), reason)
+        outlet = resolve_outlet(article.source, article.url, self.outlets)
+        if outlet != article.source:
+            article = replace(article, source=outlet)
         self._ensure_writer()  # takes the lock now, so a second writer is refused early
         self._pending.put(article_fields(article, file_hash))
 
@@ -569,6 +580,7 @@ def build_index(
     lock_timeout: float = 5.0,
     on_progress: ProgressCallback | None = None,
     follow_links: bool = False,
+    outlets: str | os.PathLike[str] | None = None,
 ) -> IndexReport:
     """Bring the index in line with the files under ``paths``, incrementally.
 
@@ -602,6 +614,7 @@ def build_index(
             use_synonyms=use_synonyms,
             rebuild=rebuild,
             lock_timeout=lock_timeout,
+            outlets=outlets,
         ) as indexer:
             # A folder build is a bulk load: the cores go to extraction when a
             # pool extracts the pages, otherwise to indexing workers.

@@ -23,6 +23,7 @@ from bs4 import BeautifulSoup, Tag
 from searchkit.ingest.authors import MAX_AUTHORS, clean_author, parse_authors
 from searchkit.ingest.dates import date_from_url, parse_date
 from searchkit.ingest.normalize import collapse_whitespace, comparison_key
+from searchkit.ingest.outlets import is_junk_outlet, resolve_outlet
 from searchkit.ingest.rules import TITLE_SUFFIX_SEPARATORS
 
 _ARTICLE_TYPES = re.compile(r"article|posting|report|newsarticle|webpage|creativework", re.I)
@@ -118,7 +119,7 @@ def read_metadata(soup: BeautifulSoup, *, page_url: str | None = None) -> PageMe
         date_from_url(url),
         linked.get("dateModified"),
     )
-    source = source or _site_from_title(title_tag) or _domain_of(url)
+    source = resolve_outlet(source, url, guessed=_site_from_title(title_tag))
     author = (
         _author_from(linked.get("author"), source)
         or _first(*(clean_author(meta.get(name), outlet=source) for name in _AUTHOR_META_NAMES))
@@ -175,10 +176,11 @@ def _first(*values: str | None) -> str | None:
 
 def _outlet_name(value: str | None) -> str | None:
     """A declared site name without its tagline ("Site | Tagline"), unless it is a social
-    handle or an address ("@site", "https://site.com")."""
+    handle, an address ("@site", "https://site.com") or junk ("6.0", "Article")."""
     if not value or value.strip().startswith("@") or "/" in value:
         return None
-    return value.split(" | ")[0]
+    name = collapse_whitespace(html.unescape(value.split(" | ")[0]))
+    return None if is_junk_outlet(name) else name
 
 
 def _choose_title(heading: str | None, declared: list[str | None]) -> str | None:
@@ -373,18 +375,6 @@ def _classes(tag: Tag) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
     return [value] if isinstance(value, str) else []
-
-
-def _domain_of(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return host[4:] if host.startswith("www.") else host
 
 
 def _is_web_address(url: str | None) -> bool:

@@ -19,6 +19,7 @@ Tables and what they are matched against:
 * ``SECTION_END_RULES``: the whole text of a short block; a match drops it and
   everything after it (trailing "Related stories" lists, comment threads).
 * ``NOT_AUTHOR_RULES``: a candidate author name; a match means it is not a person.
+* ``NOT_OUTLET_RULES``: a declared outlet name; a match means it names no outlet.
 """
 
 from __future__ import annotations
@@ -356,6 +357,34 @@ NOT_AUTHOR_RULES: tuple[Rule, ...] = (
         "a job title or a desk, not a person",
     ),
 )
+
+NOT_OUTLET_RULES: tuple[Rule, ...] = (
+    rule(r"^[\W\d_]+$", "no letters: a version or a count (\"6.0\"), not a name"),
+    rule(
+        r"[|:/\\\-\u2013\u2014>\u00bb]\s*$|^\s*[|:/\\\-\u2013\u2014<\u00ab]",
+        'cut at a separator: a section or a title fragment ("Business |")',
+    ),
+    rule(
+        r"^(the )?(article|articles|story|stories|news|latest news|breaking news|home|home ?page|"
+        r"index|default|main|web ?site|site|online|page|untitled|welcome|blog|print|print "
+        r"version|printer friendly( version)?|email|search|error|not found|news and features|"
+        r"top stories|headlines|business|sport|sports|world|politics|entertainment|"
+        r"arts and entertainment|local news|opinion|technology|health|science)$",
+        "a generic page or section word, not an outlet name",
+    ),
+    rule(r"^(https?://|www\.)|@", "a link or a handle (the host fallback names sites)"),
+    rule(r"[.!?]\s+\S+.*[.!?]$|^(\S+\s+){10,}", "a sentence or a slogan, not a name"),
+    rule(
+        r"\b(inc|llc|ltd|limited|corp|corporation|plc|gmbh|co)\.?$",
+        "the company behind the site (often its web vendor), not the outlet",
+    ),
+    rule(r"^(from|by|via|at|on) \S", "a credit fragment (\"from planet-f1.com\")"),
+    rule(
+        r"\b(copyright|all rights reserved|powered by|wordpress|joomla|drupal)\b",
+        "a credit line or a publishing tool, not the outlet",
+    ),
+)
+"""What a declared outlet name must not look like (``outlets.is_junk_outlet``)."""
 
 NEWS_AGENCIES = (
     r"reuters|(the )?associated press|ap|afp|agence france-presse|bloomberg|cnn|bbc|pti|ians|"
