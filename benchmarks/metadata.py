@@ -1,4 +1,4 @@
-"""Metadata benchmark: searchkit's titles, outlets, dates and authors beside trafilatura and htmldate.
+"""Metadata benchmark: titles, outlets, dates and authors beside trafilatura and htmldate.
 
 Run ``python benchmarks/metadata.py [--data DIR] [--limit N] [--fields title,outlet,date,author]
 [--json OUT]``. Peers come from the ``bench`` extra (trafilatura, htmldate); a missing
@@ -58,9 +58,10 @@ EXAMPLES_SHOWN = 3
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _GENERIC_LABELS = frozenset(
-    {"www", "news", "com", "co", "org", "net", "uk", "au", "ca", "nz", "za", "in", "de", "ch", "mu",
-     "pk", "tw", "cn", "az", "ie", "tv", "go", "online", "story", "blog", "blogs", "sport", "sports",
-     "english", "international", "edition", "origin", "network", "uk", "ap", "www2"}
+    {"www", "news", "com", "co", "org", "net", "uk", "au", "ca", "nz", "za", "in", "de", "ch",
+     "mu", "pk", "tw", "cn", "az", "ie", "tv", "go", "online", "story", "blog", "blogs", "sport",
+     "sports",
+     "english", "international", "edition", "origin", "network", "ap", "www2"}
 )  # fmt: skip
 """Host labels that name no outlet on their own ("news" of news.bbc.co.uk, country codes)."""
 
@@ -98,7 +99,7 @@ def distinctive_labels(host: str) -> list[str]:
 
 
 def judge_outlet(outlet: str | None, host: str, checked: Mapping[str, frozenset[str]]) -> str:
-    """"right", "host only", "missing" or "wrong" for one page's outlet (module docstring)."""
+    """ "right", "host only", "missing" or "wrong" for one page's outlet (module docstring)."""
     if not outlet or not outlet.strip():
         return "missing"
     if host in checked:
@@ -115,7 +116,7 @@ def judge_outlet(outlet: str | None, host: str, checked: Mapping[str, frozenset[
 
 
 def load_checked_outlets(path: Path = OUTLET_NAMES) -> dict[str, frozenset[str]]:
-    """``host TAB name TAB name ...`` lines: the accepted names of hosts the label rule misjudges."""
+    """``host TAB name TAB name ...``: the accepted names of hosts the label rule misjudges."""
     checked: dict[str, frozenset[str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -126,7 +127,7 @@ def load_checked_outlets(path: Path = OUTLET_NAMES) -> dict[str, frozenset[str]]
 
 
 def judge_title(title: str | None, headlines: Sequence[str]) -> str:
-    """"right", "missing", "has affix" (a headline plus site or section text), "partial" or
+    """ "right", "missing", "has affix" (a headline plus site or section text), "partial" or
     "wrong" (another text: a site name, a section, the first sentence)."""
     found = normalize_title(title)
     if not found:
@@ -143,7 +144,7 @@ def judge_title(title: str | None, headlines: Sequence[str]) -> str:
 
 
 def judge_date(found: str | None, gold: str) -> str:
-    """"right", "missing", "near" (within 3 days: a time zone or an update) or "wrong"."""
+    """ "right", "missing", "near" (within 3 days: a time zone or an update) or "wrong"."""
     if not found:
         return "missing"
     if found == gold:
@@ -158,7 +159,7 @@ def judge_date(found: str | None, gold: str) -> str:
 
 
 def judge_authors(found: Iterable[str], gold: Iterable[str]) -> str:
-    """"right", "missing", "extra" (the right names plus junk), "partial" or "wrong"."""
+    """ "right", "missing", "extra" (the right names plus junk), "partial" or "wrong"."""
     have = {name.strip().casefold() for name in found if name.strip()}
     want = {name.strip().casefold() for name in gold}
     if have == want:
@@ -227,7 +228,9 @@ def load_htmldate_eval(directory: Path, limit: int | None = None) -> list[Page]:
         path = directory / "pages" / f"{name}.gz"
         if path.is_file():
             entry = gold[name]
-            pages.append(Page(name, gzip.decompress(path.read_bytes()), entry["url"], entry["date"]))
+            pages.append(
+                Page(name, gzip.decompress(path.read_bytes()), entry["url"], entry["date"])
+            )
     return pages
 
 
@@ -409,7 +412,9 @@ def report(
             for page_id, verdict in by_tool[first].verdicts.items():
                 if verdict != "right" and len(examples[verdict]) < EXAMPLES_SHOWN:
                     page = truth[page_id]
-                    wanted = page.truth[0] if isinstance(page.truth, list) and page.truth else page.truth
+                    wanted = (
+                        page.truth[0] if isinstance(page.truth, list) and page.truth else page.truth
+                    )
                     if field_name == "outlet":
                         wanted = host_of(page.url)
                     got = by_tool[first].found.get(page_id)
@@ -447,7 +452,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     for name, tool in peers.items():
         if tool is None:
-            print(f"{name.split()[0]} is not installed (the bench extra): left out", file=sys.stderr)
+            print(
+                f"{name.split()[0]} is not installed (the bench extra): left out", file=sys.stderr
+            )
     l3s = load_l3s(folders["title"], args.limit) if {"title", "outlet"} & set(wanted) else []
     pages = {
         "title": l3s,

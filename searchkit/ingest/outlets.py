@@ -121,7 +121,9 @@ def resolve_outlets(extra_file: str | os.PathLike[str] | None = None) -> OutletT
 def is_junk_outlet(name: str) -> bool:
     """True for a declared name that names no outlet ("6.0", "Article", "Business |")."""
     text = collapse_whitespace(name)
-    return not text or len(text) > MAX_OUTLET_CHARS or first_match(NOT_OUTLET_RULES, text) is not None
+    return (
+        not text or len(text) > MAX_OUTLET_CHARS or first_match(NOT_OUTLET_RULES, text) is not None
+    )
 
 
 def host_name(url: str | None) -> str | None:
