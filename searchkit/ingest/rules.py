@@ -359,7 +359,7 @@ NOT_AUTHOR_RULES: tuple[Rule, ...] = (
 )
 
 NOT_OUTLET_RULES: tuple[Rule, ...] = (
-    rule(r"^[\W\d_]+$", "no letters: a version or a count (\"6.0\"), not a name"),
+    rule(r"^[\W\d_]+$", 'no letters: a version or a count ("6.0"), not a name'),
     rule(
         r"[|:/\\\-\u2013\u2014>\u00bb]\s*$|^\s*[|:/\\\-\u2013\u2014<\u00ab]",
         'cut at a separator: a section or a title fragment ("Business |")',
@@ -378,7 +378,7 @@ NOT_OUTLET_RULES: tuple[Rule, ...] = (
         r"\b(inc|llc|ltd|limited|corp|corporation|plc|gmbh|co)\.?$",
         "the company behind the site (often its web vendor), not the outlet",
     ),
-    rule(r"^(from|by|via|at|on) \S", "a credit fragment (\"from planet-f1.com\")"),
+    rule(r"^(from|by|via|at|on) \S", 'a credit fragment ("from planet-f1.com")'),
     rule(
         r"\b(copyright|all rights reserved|powered by|wordpress|joomla|drupal)\b",
         "a credit line or a publishing tool, not the outlet",
