@@ -20,6 +20,8 @@ Tables and what they are matched against:
   everything after it (trailing "Related stories" lists, comment threads).
 * ``NOT_AUTHOR_RULES``: a candidate author name; a match means it is not a person.
 * ``NOT_OUTLET_RULES``: a declared outlet name; a match means it names no outlet.
+* ``SITE_SEGMENT_RULES``: one segment of a page title (cut at ``TITLE_SEPARATORS``); a
+  match at either end means site or section text, not the headline (``titles.py``).
 """
 
 from __future__ import annotations
@@ -399,13 +401,47 @@ BYLINE_PREFIX = re.compile(
 )
 """How a byline line starts ("By Jane Doe"); what follows is the author candidate."""
 
-TITLE_SUFFIX_SEPARATORS: tuple[str, ...] = (
-    " | ",
-    " - ",
-    " \u2014 ",
-    " \u2013 ",
-    " :: ",
-    " « ",
-    " » ",
+
+TITLE_SEPARATORS = re.compile(
+    r"(\s+(?:\||-{1,2}|\u2013|\u2014|::?|/|\u00bb|\u00ab|>|@)\s+|\s*\.\.\.\s+"
+    r"|(?<=\w)_(?=[A-Z])|(?<=[a-z.)]):\s+|\s+(?=\(from\s)|\s+on\s+(?=\w+\.(?:com|co\.uk)\b))"
 )
-"""Separators between a headline and the site name in ``<title>`` ("Headline | Site")."""
+"""Where a page title's headline meets its site and section text: " | ", " - ", " -- ",
+" : ", " / ", " » ", "...", "_English_Xinhua", "SFGate: ...", "(from The Herald)",
+"on ChicagoSports.com". A bare colon (": ") only cuts off a segment naming the site."""
+
+WEAK_TITLE_SEPARATOR = re.compile(r"^(?:(?<!\s):\s+|\s+on\s+)$")
+"""Separators that also occur inside headlines ("Algeria: Al-Qaeda claims attack"): only
+a segment naming the site itself is cut there, never a section or a short tail."""
+
+SITE_SEGMENT_RULES: tuple[Rule, ...] = (
+    rule(
+        r"^(the )?(news|breaking news|latest news|top stories|headlines|home|world|national|local|"
+        r"state news|us|uk|asia|europe|africa|americas|middle east|sport|sports|soccer|football|"
+        r"rugby|cricket|golf|tennis|racing|horse|motorsport|business|money|economy|markets|"
+        r"politics|entertainment|music|movies|film|tv|showbiz|celebrity|lifestyle|technology|"
+        r"tech|science|health|opinion|comment|features|general|after hrs|news story|it pro|"
+        r"the feed|world views|daily dish|sports wire|feed article|[\w ]{1,20} news)$",
+        "a section name, not the headline",
+    ),
+    rule(
+        r"^(english|chinese|french|spanish|arabic|russian|german) ?(edition|version)?$",
+        "a language edition",
+    ),
+    rule(r"^\d{1,2} \w{3,9}\.? \d{4}$|^\(?\d{1,2}/\d{1,2}/\d{2,4}\)?$", "the page's date"),
+    rule(
+        r"^(from |at )?(www\.)?[\w-]+(\.[\w-]+)*\.(com|net|org|co\.uk|com\.au|ca|tv)\)?$",
+        "a host name: the site",
+    ),
+    rule(r"^from [^()]{2,60}\)$", "a credit to the source paper: the site"),
+    rule(
+        r"\b(news|sports?|weather|traffic|scores|video|shows|transfers|reports)\b[^,]*"
+        r"(,| and )[^,]*\b(news|sports?|weather|traffic|scores|video|shows|transfers|reports)\b",
+        "a list of what the site offers: its slogan",
+    ),
+    rule(
+        r"\b(official (web )?site|serving \w+|online edition|canadian television)\b",
+        "a site slogan",
+    ),
+)
+"""Segments of a page title that are site furniture, whatever the site is called."""
