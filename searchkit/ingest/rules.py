@@ -347,7 +347,7 @@ NOT_AUTHOR_RULES: tuple[Rule, ...] = (
     rule(r"\bstaff( writer| reporter| report)?s?$", "a desk, not a person"),
     rule(r"\b(min|mins|minute|minutes)\s+read\b", "a reading-time label"),
     rule(
-        r"^(admin|administrator|editor|editors|guest|anonymous|unknown|null|none)$",
+        r"^(admin|administrator|editor|editors|guest|anonymous|unknown|null|none|name|author)$",
         "a placeholder account",
     ),
     rule(r"^https?://|www\.|@\w+\.\w+|^@", "a link or a handle, not a name"),
@@ -358,6 +358,22 @@ NOT_AUTHOR_RULES: tuple[Rule, ...] = (
         r"producer|analyst|critic|photographer|desk|bureau|news service|newsroom|team)s?\b",
         "a job title or a desk, not a person",
     ),
+    rule(
+        r"\b(photo|photos|photograph|photography|image|images|picture|pictures|graphic|"
+        r"illustration|video)\b",
+        'a photo or media credit ("Staff Photo By Kathy Anderson"), not the author',
+    ),
+    rule(r"^(our|my|your|his|her|its|their|we|us|a|an)$|^(our|my|your) ", "a pronoun: a phrase"),
+    rule(
+        r"^(mon|tues|wednes|thurs|fri|satur|sun)day$|^(january|february|march|april|june|july|"
+        r"august|september|october|november|december)$",
+        "a date word leaked from the dateline",
+    ),
+    rule(
+        r"\b(services|network|interactive|design|media|channel|wire|agency|group|online)\b",
+        "an organisation, not a person",
+    ),
+    rule(r"/", 'a slash joins desks or outlets ("PA Sport/Sportal")'),
 )
 
 NOT_OUTLET_RULES: tuple[Rule, ...] = (
