@@ -72,3 +72,18 @@ def test_a_logo_heading_is_not_the_title() -> None:
         url="http://www.ngnews.ca/index.cfm?sid=1",
     )
     assert article.title == "Agency backs embryo research"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "<title>Council approves harbour budget</titavaScript\" src=\"x.js\"></script>",
+        "<title>Harbour Daily library-->\n<script src=\"x.js\"></script>",
+    ],
+)
+def test_a_damaged_title_tag_does_not_swallow_the_page(head: str) -> None:
+    """Crawled pages lose bytes: an unclosed ``<title>`` must not hide the article."""
+    page = f"<html><head>{head}</head><body><article><p>{BODY}</p></article></body></html>"
+    article = extract_html(page, url="http://www.harbour-daily.example/budget")
+    assert "harbour budget after a long debate" in article.body
+    assert "x.js" not in article.title and "<" not in article.title

@@ -30,6 +30,7 @@ from searchkit.ingest.identity import content_article_id, file_article_id, url_a
 from searchkit.ingest.markup import strip_inert_markup
 from searchkit.ingest.metadata import read_metadata
 from searchkit.ingest.normalize import finish_article, join_paragraphs
+from searchkit.ingest.page_date import find_page_date
 from searchkit.models import Article
 
 logger = logging.getLogger("searchkit")
@@ -136,7 +137,9 @@ def clean_page(markup: str, *, url: str | None = None) -> CleanPage:
         body=join_paragraphs(paragraphs),
         url=metadata.url,
         source=source,
-        published=metadata.published or dateline_near_headline(page_blocks),
+        published=metadata.published
+        or dateline_near_headline(page_blocks)
+        or find_page_date(markup, metadata.url),
         author=metadata.author
         or byline_of(verdicts, source)
         or byline_near_headline(page_blocks, source),
