@@ -77,8 +77,8 @@ def test_a_logo_heading_is_not_the_title() -> None:
 @pytest.mark.parametrize(
     "head",
     [
-        "<title>Council approves harbour budget</titavaScript\" src=\"x.js\"></script>",
-        "<title>Harbour Daily library-->\n<script src=\"x.js\"></script>",
+        '<title>Council approves harbour budget</titavaScript" src="x.js"></script>',
+        '<title>Harbour Daily library-->\n<script src="x.js"></script>',
     ],
 )
 def test_a_damaged_title_tag_does_not_swallow_the_page(head: str) -> None:

@@ -22,6 +22,7 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWar
 from searchkit.errors import IngestError
 from searchkit.ingest.blocks import Block, collect_blocks
 from searchkit.ingest.container import choose_article_blocks
+from searchkit.ingest.dates import date_from_url
 from searchkit.ingest.decoding import NotTextError, decode_bytes, strip_control_characters
 from searchkit.ingest.filtering import byline_of, judge_blocks
 from searchkit.ingest.furniture import furniture_rule
@@ -30,7 +31,7 @@ from searchkit.ingest.identity import content_article_id, file_article_id, url_a
 from searchkit.ingest.markup import strip_inert_markup
 from searchkit.ingest.metadata import read_metadata
 from searchkit.ingest.normalize import finish_article, join_paragraphs
-from searchkit.ingest.page_date import find_page_date
+from searchkit.ingest.page_date import choose_date, find_page_date
 from searchkit.models import Article
 
 logger = logging.getLogger("searchkit")
@@ -137,9 +138,11 @@ def clean_page(markup: str, *, url: str | None = None) -> CleanPage:
         body=join_paragraphs(paragraphs),
         url=metadata.url,
         source=source,
-        published=metadata.published
-        or dateline_near_headline(page_blocks)
-        or find_page_date(markup, metadata.url),
+        published=choose_date(
+            metadata.published or dateline_near_headline(page_blocks),
+            find_page_date(markup, metadata.url),
+            date_from_url(metadata.url),
+        ),
         author=metadata.author
         or byline_of(verdicts, source)
         or byline_near_headline(page_blocks, source),
