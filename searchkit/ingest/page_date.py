@@ -51,7 +51,8 @@ def choose_date(
 
     The declared date (JSON-LD, ``<meta>``, a dateline) carries the time and the
     time zone, which htmldate drops, so it is kept when it falls on htmldate's
-    day or next to it (a UTC timestamp can be a day off the local date), or when the URL spells the same day ("/2019/nov/18/"): two independent
+    day or next to it (a UTC timestamp can be a day off the local date), or
+    when the URL spells the same day ("/2019/nov/18/"): two independent
     sources agreeing beat one. Otherwise htmldate was right more often (module
     docstring). Either alone is used as is.
     """
