@@ -1,7 +1,9 @@
 """Metadata benchmark: titles, outlets, dates and authors beside trafilatura and htmldate.
 
 Run ``python benchmarks/metadata.py [--data DIR] [--limit N] [--fields title,outlet,date,author]
-[--json OUT]``. Peers come from the ``bench`` extra (trafilatura, htmldate); a missing
+[--json OUT]``; ``--body`` instead scores searchkit's article text on l3s-gn1-public (its
+``x-nc-sel2`` full-text labels) with the extraction benchmark's metric. Peers come from
+the ``bench`` extra (trafilatura, htmldate); a missing
 peer is left out with a note. Every tool gets the same page bytes and the page's URL.
 
 Sets and rules (all read in place from ``../shared/data``):
@@ -186,16 +188,16 @@ class Page:
     truth: Any
 
 
-def _outermost_headlines(annotated: bytes) -> list[str]:
-    """Distinct texts of the outermost ``x-nc-sel1`` spans, in page order."""
+def _outermost_headlines(annotated: bytes, label: str = "x-nc-sel1") -> list[str]:
+    """Distinct texts of the outermost ``label`` spans (the headline), in page order."""
     from bs4 import BeautifulSoup
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         soup = BeautifulSoup(annotated, "lxml")
     texts: list[str] = []
-    for span in soup.select(".x-nc-sel1"):
-        if span.find_parent(class_="x-nc-sel1") is not None:
+    for span in soup.select(f".{label}"):
+        if span.find_parent(class_=label) is not None:
             continue
         text = " ".join(span.get_text(" ").split())
         if text and text not in texts:
@@ -218,6 +220,40 @@ def load_l3s(directory: Path, limit: int | None = None) -> list[Page]:
                  _outermost_headlines(annotated))
         )  # fmt: skip
     return pages
+
+
+def load_l3s_bodies(directory: Path, limit: int | None = None) -> list[Page]:
+    """l3s-gn1-public pages with their labelled full text (``x-nc-sel2`` spans) as ``truth``."""
+    pages: list[Page] = []
+    for page in load_l3s(directory, limit):
+        annotated = gzip.decompress((directory / "annotated" / f"{page.id}.html.gz").read_bytes())
+        body = "\n".join(_outermost_headlines(annotated, "x-nc-sel2"))
+        pages.append(Page(page.id, page.html, page.url, body))
+    return pages
+
+
+def score_bodies(pages: Sequence[Page]) -> str:
+    """searchkit's body F1 on l3s-gn1-public, with the extraction benchmark's shingle metric."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import extraction
+
+    from searchkit import IngestError
+    from searchkit.ingest import extract_html
+
+    scores = []
+    refused = 0
+    for page in pages:
+        try:
+            body: str | None = extract_html(page.html, url=page.url).body
+        except IngestError:
+            body, refused = None, refused + 1
+        scores.append(extraction.score_page(page.truth, body))
+    summary = extraction.summarise(scores)
+    return (
+        f"## body ({summary.pages} pages)\n\nF1 {summary.f1:.3f}, precision "
+        f"{summary.precision:.3f}, recall {summary.recall:.3f}; refused (no article text) "
+        f"{refused} of {len(pages)}\n"
+    )
 
 
 def load_htmldate_eval(directory: Path, limit: int | None = None) -> list[Page]:
@@ -432,7 +468,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N pages of each set")
     parser.add_argument("--fields", default=",".join(FIELDS), help="comma-separated fields")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument(
+        "--body", action="store_true", help="only searchkit's body F1 on l3s-gn1-public"
+    )
     args = parser.parse_args(argv)
+    if args.body:
+        print(score_bodies(load_l3s_bodies(args.data / "l3s-gn1-public", args.limit)))
+        return 0
     wanted = [name.strip() for name in args.fields.split(",") if name.strip()]
     folders = {
         "title": args.data / "l3s-gn1-public",
