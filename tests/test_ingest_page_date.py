@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from searchkit.ingest import extract_html
 from searchkit.ingest.page_date import choose_date
 
@@ -40,3 +42,20 @@ def test_choose_date_keeps_a_declared_date_the_url_confirms() -> None:
     found = datetime(2019, 10, 13, tzinfo=timezone.utc)
     url_date = datetime(2019, 11, 18, tzinfo=timezone.utc)
     assert choose_date(declared, found, url_date) == declared
+
+
+@pytest.mark.parametrize(
+    ("declared", "kept"),
+    [
+        (datetime(2019, 11, 19, 10, 36, tzinfo=timezone.utc), True),
+        (datetime(2019, 11, 19, 18, 11, tzinfo=timezone(timedelta(hours=2))), True),
+        (datetime(2019, 11, 19, tzinfo=timezone.utc), True),
+        (datetime(2019, 11, 19, 23, 1, tzinfo=timezone.utc), False),
+        (datetime(2019, 11, 19, 2, 25, tzinfo=timezone.utc), False),
+    ],
+)
+def test_one_day_apart_the_declared_day_wins_only_when_it_is_the_local_day(
+    declared: datetime, kept: bool
+) -> None:
+    found = datetime(2019, 11, 20, tzinfo=timezone.utc)
+    assert choose_date(declared, found) == (declared if kept else found)

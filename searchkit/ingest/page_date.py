@@ -14,7 +14,7 @@ htmldate decides the day, and our rules only add the time of day when they agree
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from htmldate import find_date
 from lxml.etree import LxmlError
@@ -23,8 +23,8 @@ from searchkit.ingest.dates import parse_date
 
 logger = logging.getLogger("searchkit")
 
-SAME_DAY_SLACK = timedelta(days=1)
-"""Declared and found dates this close are one date seen in two time zones."""
+LOCAL_DAY_HOURS = (7, 17)
+"""UTC hours whose calendar day is the same from UTC-7 to UTC+7 (the Americas to Asia)."""
 EXTENSIVE_SEARCH = True
 """htmldate's extensive mode: also dates in free text (0.906 vs 0.866 for fast mode)."""
 
@@ -51,15 +51,30 @@ def choose_date(
 
     The declared date (JSON-LD, ``<meta>``, a dateline) carries the time and the
     time zone, which htmldate drops, so it is kept when it falls on htmldate's
-    day or next to it (a UTC timestamp can be a day off the local date), or
-    when the URL spells the same day ("/2019/nov/18/"): two independent
-    sources agreeing beat one. Otherwise htmldate was right more often (module
-    docstring). Either alone is used as is.
+    day, when the URL spells its day ("/2019/nov/18/"), or when it is one day
+    off and ``names_its_local_day`` (htmldate then read a later timestamp, or
+    the other side of midnight in UTC). Otherwise htmldate was right more often
+    (module docstring). Either alone is used as is.
     """
     if found is None or declared is None:
         return declared or found
-    if abs(declared.date() - found.date()) <= SAME_DAY_SLACK:
+    gap = abs((declared.date() - found.date()).days)
+    if gap == 0 or (url_date is not None and declared.date() == url_date.date()):
         return declared
-    if url_date is not None and declared.date() == url_date.date():
-        return declared
-    return found
+    return declared if gap == 1 and names_its_local_day(declared) else found
+
+
+def names_its_local_day(moment: datetime) -> bool:
+    """True when ``moment``'s calendar day is the day its readers saw on their calendar.
+
+    A time with its own offset ("18:11+02:00") or a bare date (midnight UTC, no
+    time given) is written in the publisher's day. A UTC time is the same day
+    from UTC-7 to UTC+7 only between ``LOCAL_DAY_HOURS``; nearer midnight the
+    publisher's day may be the one before or after.
+    """
+    offset = moment.utcoffset()
+    if offset is not None and offset.total_seconds() != 0:
+        return True
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return True
+    return LOCAL_DAY_HOURS[0] <= moment.hour < LOCAL_DAY_HOURS[1]
