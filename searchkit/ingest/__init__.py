@@ -9,8 +9,10 @@ Public functions:
 
 Module map: ``scanning`` (find files), ``reader`` (file boundary), ``decoding``
 (bytes -> text), ``html`` / ``markup`` / ``blocks`` / ``furniture`` /
-``container`` / ``filtering`` (page cleaning), ``metadata`` and ``dates``
-(page metadata), ``text`` (plain-text captures), ``records`` (JSON),
+``container`` / ``filtering`` (page cleaning), ``metadata``, ``dates``,
+``page_date`` (htmldate), ``titles``, ``authors`` and ``outlets`` (page metadata; the
+outlet table ships as ``searchkit/data/outlets.txt``), ``text`` (plain-text captures),
+``records`` (JSON),
 ``identity`` (ids), ``rules`` (the cleaning rules as ordered data).
 """
 
