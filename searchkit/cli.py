@@ -335,6 +335,14 @@ def _progress(enabled: bool) -> Iterator[_ProgressReporter | None]:
     "--rebuild", is_flag=True, help="Throw the old index away and index everything again."
 )
 @_synonym_options
+@click.option(
+    "--outlets",
+    "outlets_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Extra outlet names: lines of 'Display Name, variant, host.com' (added to the "
+    "built-in table; run with --rebuild after changing it).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--follow-links",
@@ -393,6 +401,7 @@ def index_command(
     rebuild: bool,
     synonyms_file: str | None,
     no_synonyms: bool,
+    outlets_file: str | None,
     quiet: bool,
     follow_links: bool,
     lock_timeout: float,
@@ -441,6 +450,7 @@ def index_command(
                 exclude=exclude_globs,
                 default_excludes=not no_default_excludes,
                 url_map=url_map,
+                outlets=outlets_file,
             )
     except KeyboardInterrupt:
         _echo("interrupted; the last committed index is intact", err=True)

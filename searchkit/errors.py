@@ -33,6 +33,17 @@ class SynonymError(SearchkitError):
         super().__init__(f"{where}: {reason}")
 
 
+class OutletsError(SearchkitError):
+    """An outlets file is unreadable or has a malformed line."""
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.line = line
+        where = f"{path}, line {line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")
+
+
 class IndexDirectoryError(SearchkitError):
     """Base for problems with an index directory (named so it does not shadow IndexError)."""
 

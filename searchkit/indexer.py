@@ -42,6 +42,7 @@ from searchkit.errors import (
     IngestError,
     SearchkitError,
 )
+from searchkit.ingest.outlets import OutletTable, resolve_outlet, resolve_outlets
 from searchkit.known_failures import KnownFailure, read_known_failures, write_known_failures
 from searchkit.models import Article, IndexReport, IngestFailure, SkippedPath
 from searchkit.pending import PendingDocuments
@@ -365,6 +366,11 @@ class Indexer:
     another compares with what that one committed. ``rebuild=True`` starts
     from an empty index, but the old one stays searchable until the commit
     replaces it.
+
+    Every added article is filed under one outlet name: the shipped outlet
+    table plus the entries of ``outlets`` (a file in the same format) merge
+    spellings ("Reuters.com" -> "Reuters") and name the outlet of an article
+    that declares none from its URL's host (``searchkit.ingest.outlets``).
     """
 
     def __init__(
@@ -375,11 +381,13 @@ class Indexer:
         use_synonyms: bool = True,
         rebuild: bool = False,
         lock_timeout: float = 5.0,
+        outlets: str | os.PathLike[str] | None = None,
     ) -> None:
         self.index_dir = str(index_dir)
         self.groups: tuple[AliasGroup, ...] = resolve_groups(synonyms) if use_synonyms else ()
         self._fingerprint = fingerprint(self.groups)
         self._metadata_error: IndexWriteError | None = None
+        self.outlets: OutletTable = resolve_outlets(outlets)
         self.rebuild = rebuild
         self.lock_timeout = lock_timeout
         self._writer: Any = None
@@ -531,6 +539,9 @@ class Indexer:
         reason = unstorable_text(article)
         if reason is not None:
             raise IngestError(path_text(article.path or article.id), reason)
+        outlet = resolve_outlet(article.source, article.url, self.outlets)
+        if outlet != article.source:
+            article = replace(article, source=outlet)
         self._ensure_writer()  # takes the lock now, so a second writer is refused early
         self._pending.put(article_to_document(article, file_hash))
 
@@ -754,6 +765,7 @@ def build_index(
     exclude: Sequence[str] = (),
     default_excludes: bool = True,
     url_map: str | os.PathLike[str] | None = None,
+    outlets: str | os.PathLike[str] | None = None,
 ) -> IndexReport:
     """Bring the index in line with the files under ``paths``, incrementally.
 
@@ -810,6 +822,7 @@ def build_index(
             use_synonyms=use_synonyms,
             rebuild=rebuild,
             lock_timeout=lock_timeout,
+            outlets=outlets,
         ) as indexer:
             # A folder build is a bulk load: the cores go to extraction when a
             # pool extracts the pages, otherwise to indexing workers.

@@ -11,12 +11,13 @@ Public functions:
 Module map: ``scanning`` (find files), ``exclusion`` (which files are not
 articles: exclusion globs and skip reasons), ``reader`` (file boundary), ``decoding``
 (bytes -> text), ``html`` / ``markup`` / ``blocks`` / ``furniture`` /
-``container`` / ``filtering`` (page cleaning), ``metadata`` and ``dates``
-(page metadata), ``text`` (plain-text captures), ``records`` (JSON, and
-JSON Lines streams), ``warc`` (web archives), ``feeds`` and ``fragments``
-(feeds), ``compression`` (bounded gunzip), ``urls`` and ``url_map`` (where an
-article was published), ``identity`` (ids), ``rules`` (the cleaning rules as
-ordered data); ``searchkit.titles`` derives titles for untitled articles.
+``container`` / ``filtering`` (page cleaning), ``metadata``, ``dates``,
+``page_date`` (htmldate), ``titles``, ``authors`` and ``outlets`` (page metadata; the
+outlet table ships as ``searchkit/data/outlets.txt``), ``text`` (plain-text captures),
+``records`` (JSON, and JSON Lines streams), ``warc`` (web archives), ``feeds`` and
+``fragments`` (feeds), ``compression`` (bounded gunzip), ``urls`` and ``url_map`` (where an
+article was published), ``identity`` (ids), ``rules`` (the cleaning rules as ordered data);
+``searchkit.titles`` derives titles for untitled articles.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from searchkit.ingest.normalize import collapse_whitespace, comparison_key
+from searchkit.ingest.normalize import collapse_whitespace
 from searchkit.ingest.rules import BYLINE_PREFIX, NEWS_AGENCIES, NOT_AUTHOR_RULES, first_match
 
 MAX_NAME_WORDS = 5
@@ -30,6 +30,8 @@ _BYLINE_END = re.compile(
     re.IGNORECASE,
 )
 """Where the names of a byline end: a separator, or the date or time that follows them."""
+_LEADING_MARKS = " .,;:-\u2013\u2014|\u00b7\u2022'\""
+"""Punctuation around a byline or a name ("| By Melissa Jenkins", "\u2022 Jane Doe")."""
 _NAME_SEPARATOR = re.compile(r"\s*(?:,|;|&|\band\b)\s*", re.IGNORECASE)
 _TRAILING_AGENCY = re.compile(
     rf"[\s,.]+(?:(?:{NEWS_AGENCIES})(?:\s+(?:staff|senior|chief|special|political|foreign))?"
@@ -52,12 +54,12 @@ def parse_authors(byline: str | None, *, outlet: str | None = None) -> list[str]
     text = collapse_whitespace(byline)
     if len(text) > MAX_BYLINE_CHARS or not text:
         return []
-    text = BYLINE_PREFIX.sub("", text)
+    text = BYLINE_PREFIX.sub("", text.lstrip(_LEADING_MARKS))
     text = _BYLINE_END.split(text, maxsplit=1)[0]
     text = _strip_outlet(text, outlet)
     names: list[str] = []
     for part in _NAME_SEPARATOR.split(text):
-        name = part.strip(" .,;:-—|·•'\"")
+        name = BYLINE_PREFIX.sub("", part.strip(_LEADING_MARKS)).strip(_LEADING_MARKS)
         if not name or _is_outlet(name, outlet) or first_match(NOT_AUTHOR_RULES, name):
             continue
         if not _looks_like_name(name):
@@ -82,10 +84,10 @@ def _strip_outlet(text: str, outlet: str | None) -> str:
     """
     stripped = _TRAILING_AGENCY.sub("", text)
     if outlet:
-        squashed = _squash(outlet)
+        squashed = _outlet_forms(outlet)
         words = stripped.split()
         for count in range(min(_MAX_OUTLET_WORDS, len(words) - 1), 0, -1):
-            if _squash(" ".join(words[-count:])) == squashed:
+            if _squash(" ".join(words[-count:])) in squashed:
                 stripped = " ".join(words[:-count])
                 break
     stripped = stripped.rstrip(" ,.;:-")
@@ -96,8 +98,15 @@ def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
+def _outlet_forms(outlet: str) -> frozenset[str]:
+    """The outlet squashed, with and without a leading "the" ("The Press-Enterprise")."""
+    squashed = _squash(outlet)
+    return frozenset({squashed, squashed.removeprefix("the")} - {""})
+
+
 def _is_outlet(name: str, outlet: str | None) -> bool:
-    return outlet is not None and comparison_key(name) == comparison_key(outlet)
+    """The outlet's own name, however written ("CBSNews" on a page of "CBS News")."""
+    return outlet is not None and bool(_outlet_forms(name) & _outlet_forms(outlet))
 
 
 def _looks_like_name(name: str) -> bool:
@@ -107,7 +116,20 @@ def _looks_like_name(name: str) -> bool:
     return all(word[:1].isupper() or word.lower() in _NAME_CONNECTORS for word in words)
 
 
+_SHOUTED_MC = re.compile(r"^Ma?c[A-Z]{2,}$")
+"""A word in capitals, also "McMURRAY": bylines shout names the page should have cased."""
+
+
 def _fix_capitals(name: str) -> str:
-    if name.isupper() and len(name.split()) > 1:
-        return " ".join(word.capitalize() for word in name.split())
+    """Title-case an all-capitals name of two words or more ("JEFFREY McMURRAY")."""
+    words = name.split()
+    if len(words) > 1 and all(word.isupper() or _SHOUTED_MC.match(word) for word in words):
+        return " ".join(_case_word(word) for word in words)
     return name
+
+
+def _case_word(word: str) -> str:
+    for prefix in ("Mac", "Mc"):
+        if word.startswith(prefix) and len(word) > len(prefix) + 1 and word[len(prefix)].isupper():
+            return prefix + word[len(prefix) :].capitalize()
+    return word.capitalize()

@@ -23,6 +23,7 @@ from searchkit.characters import clean_line
 from searchkit.errors import IngestError
 from searchkit.ingest.blocks import Block, collect_blocks
 from searchkit.ingest.container import choose_article_blocks
+from searchkit.ingest.dates import date_from_url
 from searchkit.ingest.decoding import NotTextError, decode_bytes, strip_control_characters
 from searchkit.ingest.filtering import byline_of, judge_blocks
 from searchkit.ingest.furniture import furniture_rule
@@ -31,6 +32,7 @@ from searchkit.ingest.identity import content_article_id, file_article_id, url_a
 from searchkit.ingest.markup import strip_inert_markup
 from searchkit.ingest.metadata import read_metadata
 from searchkit.ingest.normalize import finish_article, join_paragraphs
+from searchkit.ingest.page_date import choose_date, find_page_date
 from searchkit.ingest.urls import saved_from_url
 from searchkit.models import Article
 
@@ -148,7 +150,11 @@ def clean_page(
         body=join_paragraphs(paragraphs),
         url=metadata.url,
         source=source,
-        published=metadata.published or dateline_near_headline(page_blocks),
+        published=choose_date(
+            metadata.published or dateline_near_headline(page_blocks),
+            find_page_date(markup, metadata.url),
+            date_from_url(metadata.url),
+        ),
         author=metadata.author
         or byline_of(verdicts, source)
         or byline_near_headline(page_blocks, source),

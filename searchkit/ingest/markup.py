@@ -18,6 +18,10 @@ _INERT = re.compile(
     r"<(script|style|svg|noscript|template)(?=[\s/>])[^>]*>.*?</\1\s*>|<!--.*?-->",
     re.IGNORECASE | re.DOTALL,
 )
+_TITLE_OPEN = re.compile(r"<title(?=[\s>])[^>]*>", re.IGNORECASE)
+_TITLE_CLOSE = re.compile(r"</title\s*>", re.IGNORECASE)
+MAX_TITLE_MARKUP = 2000
+"""A ``<title>`` not closed within this many characters is damaged: real titles are short."""
 _NESTABLE_CHROME = re.compile(r"<(/?)(nav|select|button|footer)(?=[\s/>])[^>]*>", re.IGNORECASE)
 """Opening and closing tags of elements removed with their content, nesting respected."""
 
@@ -28,7 +32,26 @@ def strip_inert_markup(markup: str) -> str:
     An element that is never closed is left in place: the parser decides
     where it ends, as it would have without this step.
     """
-    return _cut_chrome(_INERT.sub(_keep_json_ld, markup))
+    return _cut_chrome(_INERT.sub(_keep_json_ld, close_runaway_title(markup)))
+
+
+def close_runaway_title(markup: str) -> str:
+    """End a ``<title>`` whose closing tag is missing or mangled ("</titavaScript").
+
+    The parser reads a title as plain text up to ``</title>``, so an unclosed
+    one swallows the whole page and leaves no article (pages saved by old
+    crawlers lose bytes). Such a title ends at the first tag after it.
+    """
+    opening = _TITLE_OPEN.search(markup)
+    if opening is None:
+        return markup
+    window = markup[opening.end() : opening.end() + MAX_TITLE_MARKUP]
+    if _TITLE_CLOSE.search(window):
+        return markup
+    end = markup.find("<", opening.end())
+    if end < 0:
+        return markup
+    return markup[:end] + "</title>" + markup[end:]
 
 
 def _keep_json_ld(match: re.Match[str]) -> str:

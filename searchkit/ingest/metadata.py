@@ -23,11 +23,11 @@ from bs4 import BeautifulSoup, Tag
 from searchkit.ingest.authors import MAX_AUTHORS, clean_author, parse_authors
 from searchkit.ingest.dates import date_from_url, parse_date
 from searchkit.ingest.normalize import collapse_whitespace, comparison_key
-from searchkit.ingest.rules import TITLE_SUFFIX_SEPARATORS
+from searchkit.ingest.outlets import builtin_outlets, host_name, is_junk_outlet, resolve_outlet
+from searchkit.ingest.titles import site_keys, split_title
 
 _ARTICLE_TYPES = re.compile(r"article|posting|report|newsarticle|webpage|creativework", re.I)
 _MAX_JSON_LD_NODES = 5000
-_MAX_TITLE_SUFFIX_WORDS = 6
 _HEADINGS_CHECKED = 3
 TITLE_AGREEMENT = 0.6
 """Share of words an ``<h1>`` and a declared title must have in common to be the same title."""
@@ -107,13 +107,16 @@ def read_metadata(
         _outlet_name(_name_of(linked.get("publisher"))),
         *(_outlet_name(meta.get(name)) for name in _SOURCE_META_NAMES[1:]),
     )
+    host = host_name(url)
+    keys = site_keys([source, builtin_outlets().for_host(host)], host)
+    page_title = split_title(_first(title_tag), keys)
     declared_titles = [
         _first(_as_text(linked.get("headline"))),
-        _first(_strip_site_suffix(meta.get("og:title"), source)),
-        _first(_strip_site_suffix(meta.get("twitter:title"), source)),
-        _first(_strip_site_suffix(title_tag, source)),
+        _first(split_title(_first(meta.get("og:title")), keys).headline),
+        _first(split_title(_first(meta.get("twitter:title")), keys).headline),
+        _first(page_title.headline),
     ]
-    title = _choose_title(_first_heading(tags["h1"]), declared_titles)
+    title = _choose_title(_first_heading(tags["h1"], keys), declared_titles)
     published = _first_date(
         linked.get("datePublished"), *(meta.get(name) for name in _DATE_META_NAMES)
     ) or _first_date(
@@ -122,7 +125,7 @@ def read_metadata(
         date_from_url(url),
         linked.get("dateModified"),
     )
-    source = source or _site_from_title(title_tag) or _domain_of(url)
+    source = resolve_outlet(source, url, guessed=page_title.site)
     author = (
         _author_from(linked.get("author"), source)
         or _first(*(clean_author(meta.get(name), outlet=source) for name in _AUTHOR_META_NAMES))
@@ -179,10 +182,11 @@ def _first(*values: str | None) -> str | None:
 
 def _outlet_name(value: str | None) -> str | None:
     """A declared site name without its tagline ("Site | Tagline"), unless it is a social
-    handle or an address ("@site", "https://site.com")."""
+    handle, an address ("@site", "https://site.com") or junk ("6.0", "Article")."""
     if not value or value.strip().startswith("@") or "/" in value:
         return None
-    return value.split(" | ")[0]
+    name = collapse_whitespace(html.unescape(value.split(" | ")[0]))
+    return None if is_junk_outlet(name) else name
 
 
 def _choose_title(heading: str | None, declared: list[str | None]) -> str | None:
@@ -320,46 +324,13 @@ def _time_element_date(elements: list[Tag]) -> str | None:
     return None
 
 
-def _first_heading(headings: list[Tag]) -> str | None:
+def _first_heading(headings: list[Tag], keys: frozenset[str]) -> str | None:
+    """The first ``<h1>`` that is not the site's logo or a section name ("NEWS")."""
     for heading in headings[:_HEADINGS_CHECKED]:
         text = collapse_whitespace(heading.get_text(" "))
-        if text:
+        if text and split_title(text, keys).headline == text:
             return text
     return None
-
-
-def _strip_site_suffix(title: str | None, source: str | None) -> str | None:
-    """Drop a trailing " | Site" / " - Site" from a page title, keeping the headline."""
-    return _split_site_suffix(title, source)[0]
-
-
-def _site_from_title(title: str | None) -> str | None:
-    """The site name a page title ends with ("Headline | Harbour Daily" -> "Harbour Daily")."""
-    return _split_site_suffix(title, None)[1]
-
-
-def _split_site_suffix(title: str | None, source: str | None) -> tuple[str | None, str | None]:
-    """Split "Headline | Section | Site" into the headline and the site name.
-
-    A tail is cut when it names the known site, or when it is short next to
-    the headline (site names are a few words; headlines are longer).
-    """
-    if not title:
-        return None, None
-    title = collapse_whitespace(title)
-    site: str | None = None
-    for _ in range(2):  # "Headline | Section | Site"
-        cut = max((title.rfind(sep), sep) for sep in TITLE_SUFFIX_SEPARATORS)
-        position, separator = cut
-        if position <= 0:
-            break
-        head, tail = title[:position].strip(), title[position + len(separator) :].strip()
-        names_site = source is not None and tail.lower() in source.lower()
-        short_tail = len(tail.split()) <= _MAX_TITLE_SUFFIX_WORDS and len(head) > len(tail)
-        if not head or not (names_site or short_tail):
-            break
-        title, site = head, site or tail
-    return title, site
 
 
 def _byline_from_page(candidates: list[Tag], outlet: str | None) -> str | None:
@@ -377,18 +348,6 @@ def _classes(tag: Tag) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
     return [value] if isinstance(value, str) else []
-
-
-def _domain_of(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return host[4:] if host.startswith("www.") else host
 
 
 def _is_web_address(url: str | None) -> bool:

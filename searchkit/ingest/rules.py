@@ -19,6 +19,9 @@ Tables and what they are matched against:
 * ``SECTION_END_RULES``: the whole text of a short block; a match drops it and
   everything after it (trailing "Related stories" lists, comment threads).
 * ``NOT_AUTHOR_RULES``: a candidate author name; a match means it is not a person.
+* ``NOT_OUTLET_RULES``: a declared outlet name; a match means it names no outlet.
+* ``SITE_SEGMENT_RULES``: one segment of a page title (cut at ``TITLE_SEPARATORS``); a
+  match at either end means site or section text, not the headline (``titles.py``).
 """
 
 from __future__ import annotations
@@ -344,7 +347,7 @@ NOT_AUTHOR_RULES: tuple[Rule, ...] = (
     rule(r"\bstaff( writer| reporter| report)?s?$", "a desk, not a person"),
     rule(r"\b(min|mins|minute|minutes)\s+read\b", "a reading-time label"),
     rule(
-        r"^(admin|administrator|editor|editors|guest|anonymous|unknown|null|none)$",
+        r"^(admin|administrator|editor|editors|guest|anonymous|unknown|null|none|name|author)$",
         "a placeholder account",
     ),
     rule(r"^https?://|www\.|@\w+\.\w+|^@", "a link or a handle, not a name"),
@@ -355,7 +358,51 @@ NOT_AUTHOR_RULES: tuple[Rule, ...] = (
         r"producer|analyst|critic|photographer|desk|bureau|news service|newsroom|team)s?\b",
         "a job title or a desk, not a person",
     ),
+    rule(
+        r"\b(photo|photos|photograph|photography|image|images|picture|pictures|graphic|"
+        r"illustration|video)\b",
+        'a photo or media credit ("Staff Photo By Kathy Anderson"), not the author',
+    ),
+    rule(r"^(our|my|your|his|her|its|their|we|us|a|an)$|^(our|my|your) ", "a pronoun: a phrase"),
+    rule(
+        r"^(mon|tues|wednes|thurs|fri|satur|sun)day$|^(january|february|march|april|june|july|"
+        r"august|september|october|november|december)$",
+        "a date word leaked from the dateline",
+    ),
+    rule(
+        r"\b(services|network|interactive|design|media|channel|wire|agency|group|online)\b",
+        "an organisation, not a person",
+    ),
+    rule(r"/", 'a slash joins desks or outlets ("PA Sport/Sportal")'),
 )
+
+NOT_OUTLET_RULES: tuple[Rule, ...] = (
+    rule(r"^[\W\d_]+$", 'no letters: a version or a count ("6.0"), not a name'),
+    rule(
+        r"[|:/\\\-\u2013\u2014>\u00bb]\s*$|^\s*[|:/\\\-\u2013\u2014<\u00ab]",
+        'cut at a separator: a section or a title fragment ("Business |")',
+    ),
+    rule(
+        r"^(the )?(article|articles|story|stories|news|latest news|breaking news|home|home ?page|"
+        r"index|default|main|web ?site|site|online|page|untitled|welcome|blog|print|print "
+        r"version|printer friendly( version)?|email|search|error|not found|news and features|"
+        r"top stories|headlines|business|sport|sports|world|politics|entertainment|"
+        r"arts and entertainment|local news|opinion|technology|health|science)$",
+        "a generic page or section word, not an outlet name",
+    ),
+    rule(r"^(https?://|www\.)|@", "a link or a handle (the host fallback names sites)"),
+    rule(r"[.!?]\s+\S+.*[.!?]$|^(\S+\s+){10,}", "a sentence or a slogan, not a name"),
+    rule(
+        r"\b(inc|llc|ltd|limited|corp|corporation|plc|gmbh|co)\.?$",
+        "the company behind the site (often its web vendor), not the outlet",
+    ),
+    rule(r"^(from|by|via|at|on) \S", 'a credit fragment ("from planet-f1.com")'),
+    rule(
+        r"\b(copyright|all rights reserved|powered by|wordpress|joomla|drupal)\b",
+        "a credit line or a publishing tool, not the outlet",
+    ),
+)
+"""What a declared outlet name must not look like (``outlets.is_junk_outlet``)."""
 
 NEWS_AGENCIES = (
     r"reuters|(the )?associated press|ap|afp|agence france-presse|bloomberg|cnn|bbc|pti|ians|"
@@ -370,13 +417,47 @@ BYLINE_PREFIX = re.compile(
 )
 """How a byline line starts ("By Jane Doe"); what follows is the author candidate."""
 
-TITLE_SUFFIX_SEPARATORS: tuple[str, ...] = (
-    " | ",
-    " - ",
-    " \u2014 ",
-    " \u2013 ",
-    " :: ",
-    " « ",
-    " » ",
+
+TITLE_SEPARATORS = re.compile(
+    r"(\s+(?:\||-{1,2}|\u2013|\u2014|::?|/|\u00bb|\u00ab|>|@)\s+|\s*\.\.\.\s+"
+    r"|(?<=\w)_(?=[A-Z])|(?<=[a-z.)]):\s+|\s+(?=\(from\s)|\s+on\s+(?=\w+\.(?:com|co\.uk)\b))"
 )
-"""Separators between a headline and the site name in ``<title>`` ("Headline | Site")."""
+"""Where a page title's headline meets its site and section text: " | ", " - ", " -- ",
+" : ", " / ", " » ", "...", "_English_Xinhua", "SFGate: ...", "(from The Herald)",
+"on ChicagoSports.com". A bare colon (": ") only cuts off a segment naming the site."""
+
+WEAK_TITLE_SEPARATOR = re.compile(r"^(?:(?<!\s):\s+|\s+on\s+)$")
+"""Separators that also occur inside headlines ("Algeria: Al-Qaeda claims attack"): only
+a segment naming the site itself is cut there, never a section or a short tail."""
+
+SITE_SEGMENT_RULES: tuple[Rule, ...] = (
+    rule(
+        r"^(the )?(news|breaking news|latest news|top stories|headlines|home|world|national|local|"
+        r"state news|us|uk|asia|europe|africa|americas|middle east|sport|sports|soccer|football|"
+        r"rugby|cricket|golf|tennis|racing|horse|motorsport|business|money|economy|markets|"
+        r"politics|entertainment|music|movies|film|tv|showbiz|celebrity|lifestyle|technology|"
+        r"tech|science|health|opinion|comment|features|general|after hrs|news story|it pro|"
+        r"the feed|world views|daily dish|sports wire|feed article|[\w ]{1,20} news)$",
+        "a section name, not the headline",
+    ),
+    rule(
+        r"^(english|chinese|french|spanish|arabic|russian|german) ?(edition|version)?$",
+        "a language edition",
+    ),
+    rule(r"^\d{1,2} \w{3,9}\.? \d{4}$|^\(?\d{1,2}/\d{1,2}/\d{2,4}\)?$", "the page's date"),
+    rule(
+        r"^(from |at )?(www\.)?[\w-]+(\.[\w-]+)*\.(com|net|org|co\.uk|com\.au|ca|tv)\)?$",
+        "a host name: the site",
+    ),
+    rule(r"^from [^()]{2,60}\)$", "a credit to the source paper: the site"),
+    rule(
+        r"\b(news|sports?|weather|traffic|scores|video|shows|transfers|reports)\b[^,]*"
+        r"(,| and )[^,]*\b(news|sports?|weather|traffic|scores|video|shows|transfers|reports)\b",
+        "a list of what the site offers: its slogan",
+    ),
+    rule(
+        r"\b(official (web )?site|serving \w+|online edition|canadian television)\b",
+        "a site slogan",
+    ),
+)
+"""Segments of a page title that are site furniture, whatever the site is called."""
