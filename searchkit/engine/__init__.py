@@ -1,0 +1,1 @@
+"""The parts of searchkit that speak to Whoosh directly, one job per module."""
