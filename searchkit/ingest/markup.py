@@ -118,19 +118,21 @@ def _cut_inert(markup: str) -> str:
     kept_from = position = 0
     while (opener := _INERT_OPENER.search(markup, position)) is not None:
         name = opener.group(1)
+        opening: Span | None = None
         if name is None:
             closer = comment_end.at_or_after(opener.end())
-            keep = False
         else:
             opening = tag_end.at_or_after(opener.end())
             key = "".join(_fold(letter) for letter in name)
             if key not in closers:
                 closers[key] = _pattern_finder(markup, _closer_pattern(name))
             closer = None if opening is None else closers[key].at_or_after(opening[1])
-            keep = opening is not None and "ld+json" in markup[opener.start() : opening[1]].lower()
         if closer is None:  # never closed: left for the parser, as before
             position = opener.start() + 1
             continue
+        # Read only once the element is known to close: the opening tag may be long, and
+        # reading it for every unclosed opener would make the scan quadratic again.
+        keep = opening is not None and "ld+json" in markup[opener.start() : opening[1]].lower()
         if not keep:
             pieces.append(markup[kept_from : opener.start()])
             kept_from = closer[1]
