@@ -54,9 +54,9 @@ MAX_PHRASE_SLOP = 10
 Whoosh's proximity match keeps every way the words fit the window, so its work grows
 with the slop and the phrase's length (a 32-word phrase took 3.8 s at ~100 on the BBC
 collection, 0.9 s at ~10), and words further apart are seldom in one sentence."""
-MAX_QUERY_PHRASE_WORDS = 64
+MAX_QUERY_PHRASE_WORDS = 32
 """All the quoted phrases of one query together have at most this many words; later
-phrases are searched as their separate words (which ``MAX_QUERY_WORDS`` then bounds).
+phrases are not searched (``_bound_phrases`` says how they are left out).
 Every phrase word reads its positions in every candidate document, several times per
 search: 300 two-word phrases took 14 s on the BBC collection, 32 of them 1 s."""
 PRELOAD_ABOVE_WORDS = 64
@@ -473,7 +473,7 @@ def _cap_expansions(node: wq.Query, log: ExpansionLog) -> wq.Query:
 class _PhraseBudget:
     """The phrase words one query has left (``MAX_QUERY_PHRASE_WORDS``), and what it cut."""
 
-    remaining: int = MAX_QUERY_PHRASE_WORDS
+    remaining: int = field(default_factory=lambda: MAX_QUERY_PHRASE_WORDS)
     phrases: dict[tuple[tuple[str, ...], int], bool] = field(default_factory=dict)
     """Each distinct phrase (words, slop) seen: True if it is searched as a phrase."""
     shortened: bool = False
@@ -489,17 +489,17 @@ class _PhraseBudget:
                 f"~{self.lowered_slop} was searched as ~{MAX_PHRASE_SLOP}: a phrase's words "
                 f"are searched at most {MAX_PHRASE_SLOP} positions apart"
             )
-        separate = sum(1 for whole in self.phrases.values() if not whole)
-        if separate:
+        left_out = sum(1 for searched in self.phrases.values() if not searched)
+        if left_out:
             messages.append(
-                f"{separate:,} quoted phrase{'s were' if separate > 1 else ' was'} searched as "
-                f"separate words: one query searches at most {MAX_QUERY_PHRASE_WORDS} words "
-                f"in phrases"
+                f"{left_out:,} quoted phrase{'s were' if left_out > 1 else ' was'} not searched: "
+                f"a query's phrases may hold {MAX_QUERY_PHRASE_WORDS} words in all, and the "
+                f"first ones typed were searched"
             )
         return messages
 
 
-def _bound_phrase(node: wq.Phrase, budget: _PhraseBudget) -> wq.Query:
+def _bound_phrase(node: wq.Phrase, budget: _PhraseBudget) -> wq.Query | None:
     bounded = copy.copy(node)
     if len(node.words) > MAX_PHRASE_WORDS:
         budget.shortened = True
@@ -512,23 +512,50 @@ def _bound_phrase(node: wq.Phrase, budget: _PhraseBudget) -> wq.Query:
     # One quoted phrase is a Phrase per field: it is paid for, and decided, once.
     key = (tuple(bounded.words), bounded.slop)
     if key not in budget.phrases:
-        whole = len(bounded.words) <= budget.remaining
-        budget.remaining -= len(bounded.words) if whole else 0
-        budget.phrases[key] = whole
-    if budget.phrases[key]:
-        return bounded
-    words = dict.fromkeys(bounded.words)
-    return wq.Or([wq.Term(node.fieldname, word, boost=node.boost) for word in words])
+        searched = len(bounded.words) <= budget.remaining
+        budget.remaining -= len(bounded.words) if searched else 0
+        budget.phrases[key] = searched
+    return bounded if budget.phrases[key] else None
 
 
-def _bound_phrases(node: wq.Query, budget: _PhraseBudget) -> wq.Query:
+def _bound_phrases(node: wq.Query, budget: _PhraseBudget) -> wq.Query | None:
     """Bound each phrase's length and slop and all phrases' words (see ``_PhraseBudget``).
 
-    Phrases are paid for in the order they were typed, so the first ones stay phrases.
+    Phrases are paid for in the order they were typed. One past the budget is
+    left out as if it had not been typed (None when nothing is left of
+    ``node``): an OR or AND loses that clause, a NOT with nothing to exclude
+    goes. (Searching them as separate words instead was tried: hundreds of
+    phrases of common words became hundreds of clauses, slower than before.)
     """
     if isinstance(node, wq.Phrase):
         return _bound_phrase(node, budget)
-    return _map_children(node, lambda child: _bound_phrases(child, budget))
+    if isinstance(node, wq.BinaryQuery):  # AndNot, AndMaybe...: matched through a and b
+        a, b = _bound_phrases(node.a, budget), _bound_phrases(node.b, budget)
+        if a is None or b is None:
+            return a
+        rebuilt_binary = copy.copy(node)
+        rebuilt_binary.a, rebuilt_binary.b = a, b
+        rebuilt_binary.subqueries = (a, b)
+        return rebuilt_binary
+    if isinstance(node, wq.CompoundQuery):
+        children = [_bound_phrases(child, budget) for child in node.subqueries]
+        kept = [child for child in children if child is not None]
+        if not kept:
+            return None
+        rebuilt = copy.copy(node)
+        rebuilt.subqueries = kept
+        return rebuilt
+    if isinstance(node, wq.Not):
+        inner = _bound_phrases(node.query, budget)
+        return None if inner is None else wq.Not(inner, boost=node.boost)
+    if isinstance(node, wq.WrappingQuery):
+        inner = _bound_phrases(node.child, budget)
+        if inner is None:
+            return None
+        rebuilt_wrapper = copy.copy(node)
+        rebuilt_wrapper.child = inner
+        return rebuilt_wrapper
+    return node
 
 
 def _without_repeats(node: wq.CompoundQuery) -> wq.CompoundQuery:
@@ -656,6 +683,7 @@ def parse_query(text: str, parser: MultifieldParser, rewriter: AliasRewriter | N
         parsed = wq.NullQuery
     expansions = ExpansionLog()
     phrases = _PhraseBudget()
-    parsed = _cap_expansions(_bound_phrases(parsed, phrases), expansions)
+    bounded = _bound_phrases(parsed, phrases)
+    parsed = _cap_expansions(wq.NullQuery if bounded is None else bounded, expansions)
     warnings.extend(phrases.warnings())
     return ParsedQuery(parsed, rewritten, tuple(warnings), expansions)
