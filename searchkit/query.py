@@ -54,11 +54,12 @@ MAX_PHRASE_SLOP = 10
 Whoosh's proximity match keeps every way the words fit the window, so its work grows
 with the slop and the phrase's length (a 32-word phrase took 3.8 s at ~100 on the BBC
 collection, 0.9 s at ~10), and words further apart are seldom in one sentence."""
+MAX_QUERY_PHRASES = 8
 MAX_QUERY_PHRASE_WORDS = 32
-"""All the quoted phrases of one query together have at most this many words; later
-phrases are not searched (``_bound_phrases`` says how they are left out).
-Every phrase word reads its positions in every candidate document, several times per
-search: 300 two-word phrases took 14 s on the BBC collection, 32 of them 1 s."""
+"""One query searches at most this many quoted phrases, holding at most this many words
+in all; later phrases are not searched (``_bound_phrases`` says how they are left out).
+Whoosh reads every phrase word's positions in every document holding all its words,
+several times per search, so the cost grows with both counts: XXX."""
 PRELOAD_ABOVE_WORDS = 64
 """Patterns searching more words than this are matched by preloading their documents:
 much faster, but Whoosh then cannot say which of the words a hit contains, so
@@ -471,9 +472,10 @@ def _cap_expansions(node: wq.Query, log: ExpansionLog) -> wq.Query:
 
 @dataclass
 class _PhraseBudget:
-    """The phrase words one query has left (``MAX_QUERY_PHRASE_WORDS``), and what it cut."""
+    """The phrases and phrase words one query has left (``MAX_QUERY_PHRASES``), and what it cut."""
 
-    remaining: int = field(default_factory=lambda: MAX_QUERY_PHRASE_WORDS)
+    phrases_left: int = field(default_factory=lambda: MAX_QUERY_PHRASES)
+    words_left: int = field(default_factory=lambda: MAX_QUERY_PHRASE_WORDS)
     phrases: dict[tuple[tuple[str, ...], int], bool] = field(default_factory=dict)
     """Each distinct phrase (words, slop) seen: True if it is searched as a phrase."""
     shortened: bool = False
@@ -493,8 +495,8 @@ class _PhraseBudget:
         if left_out:
             messages.append(
                 f"{left_out:,} quoted phrase{'s were' if left_out > 1 else ' was'} not searched: "
-                f"a query's phrases may hold {MAX_QUERY_PHRASE_WORDS} words in all, and the "
-                f"first ones typed were searched"
+                f"one query searches at most {MAX_QUERY_PHRASES} phrases and "
+                f"{MAX_QUERY_PHRASE_WORDS} words in phrases, the first ones typed"
             )
         return messages
 
@@ -512,8 +514,10 @@ def _bound_phrase(node: wq.Phrase, budget: _PhraseBudget) -> wq.Query | None:
     # One quoted phrase is a Phrase per field: it is paid for, and decided, once.
     key = (tuple(bounded.words), bounded.slop)
     if key not in budget.phrases:
-        searched = len(bounded.words) <= budget.remaining
-        budget.remaining -= len(bounded.words) if searched else 0
+        searched = budget.phrases_left > 0 and len(bounded.words) <= budget.words_left
+        if searched:
+            budget.phrases_left -= 1
+            budget.words_left -= len(bounded.words)
         budget.phrases[key] = searched
     return bounded if budget.phrases[key] else None
 

@@ -10,7 +10,12 @@ from __future__ import annotations
 import pytest
 
 import searchkit
-from searchkit.query import MAX_PHRASE_SLOP, MAX_PHRASE_WORDS, MAX_QUERY_PHRASE_WORDS
+from searchkit.query import (
+    MAX_PHRASE_SLOP,
+    MAX_PHRASE_WORDS,
+    MAX_QUERY_PHRASE_WORDS,
+    MAX_QUERY_PHRASES,
+)
 
 FILLER = "crane"
 
@@ -58,7 +63,7 @@ def test_a_larger_slop_is_lowered_and_reported(searcher: searchkit.Searcher) -> 
 def test_phrases_past_the_query_budget_are_left_out(searcher: searchkit.Searcher) -> None:
     phrases = [f'"{first} {second}"' for first, second in PAIRS]
     assert ids(searcher.search(phrases[-1])) == {"together"}
-    searched = MAX_QUERY_PHRASE_WORDS // 2  # two words each
+    searched = min(MAX_QUERY_PHRASES, MAX_QUERY_PHRASE_WORDS // 2)  # two words each
     for glue in (" ", " AND "):
         results = searcher.search(glue.join(phrases), limit=100)
         assert not results.hits, "the last phrases, which match, were not searched"
@@ -66,6 +71,15 @@ def test_phrases_past_the_query_budget_are_left_out(searcher: searchkit.Searcher
         assert any(expected in warning for warning in results.warnings), results.warnings
     everything = searcher.search(" ".join([phrases[-1], *phrases]), limit=100)
     assert ids(everything) == {"together"}, "the phrases typed first are the ones searched"
+
+
+def test_the_phrase_words_of_one_query_are_bounded(searcher: searchkit.Searcher) -> None:
+    long_phrase = '"' + " ".join([FILLER] * (MAX_QUERY_PHRASE_WORDS - 1)) + '"'
+    last = '"' + " ".join(PAIRS[-1]) + '"'
+    results = searcher.search(f"{long_phrase} {last}")
+    assert not results.hits, "the second phrase would pass the word budget"
+    assert "1 quoted phrase was not searched" in " ".join(results.warnings)
+    assert ids(searcher.search(f"{last} {long_phrase}")) == {"together"}
 
 
 def test_a_phrase_repeated_or_in_two_fields_is_paid_for_once(
