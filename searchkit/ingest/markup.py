@@ -113,7 +113,8 @@ def _cut_inert(markup: str) -> str:
     """Remove each script (not JSON-LD), style, svg, noscript, template and comment."""
     tag_end = _text_finder(markup, ">")
     comment_end = _text_finder(markup, _COMMENT_CLOSER)
-    closers: dict[str, _ForwardFinder] = {}
+    closers: dict[str, _ForwardFinder] = {}  # by the name's folded letters
+    closer_of: dict[str, _ForwardFinder] = {}  # by the name as written, to skip the folding
     pieces: list[str] = []
     kept_from = position = 0
     while (opener := _INERT_OPENER.search(markup, position)) is not None:
@@ -123,10 +124,13 @@ def _cut_inert(markup: str) -> str:
             closer = comment_end.at_or_after(opener.end())
         else:
             opening = tag_end.at_or_after(opener.end())
-            key = "".join(_fold(letter) for letter in name)
-            if key not in closers:
-                closers[key] = _pattern_finder(markup, _closer_pattern(name))
-            closer = None if opening is None else closers[key].at_or_after(opening[1])
+            finder = closer_of.get(name)
+            if finder is None:
+                key = "".join(_fold(letter) for letter in name)
+                if key not in closers:
+                    closers[key] = _pattern_finder(markup, _closer_pattern(name))
+                finder = closer_of[name] = closers[key]
+            closer = None if opening is None else finder.at_or_after(opening[1])
         if closer is None:  # never closed: left for the parser, as before
             position = opener.start() + 1
             continue
