@@ -728,7 +728,8 @@ def markup_section(rng: random.Random) -> Row:
                     signal.alarm(0)
                 seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
                 where = "alone" if alone else "inside a real page"
-                print(f"  {unit!r} x {megabytes} MB {where}: {seconds:.2f} s ({cpu:.2f} s CPU)")
+                what = f"{unit!r} x {megabytes} MB {where}"
+                print(f"  {what}: {seconds:.2f} s ({cpu:.2f} s CPU)", flush=True)
                 row.time(f"{unit!r} repeated, {megabytes} MB {where}", seconds)
     finally:
         signal.signal(signal.SIGALRM, previous)
