@@ -23,7 +23,8 @@ Sections (each a row of the table; the default sizes are what issue 6 asks):
 * queries: ``--queries`` hostile queries on the BBC index, timed one by one.
 * files: unreadable, vanishing and looping files, and a full disk at many moments.
 * markup: pages of unclosed ``<script>``, ``<!--`` and other inert tags up to 19 MB,
-  extracted one by one; and every real page cut exactly as the old regex cut it.
+  extracted one by one; and every real page cut exactly as the regex that specifies the
+  cut (tests/test_ingest_markup.py) cuts it.
 * phrases: ``--phrases`` hostile phrase queries (long, sloppy, hundreds per query) on
   an index of the BBC collection; every bound applied must be named in the warnings.
 
@@ -686,7 +687,7 @@ def _on_markup_alarm(_signum: int, _frame: Any) -> None:
 
 
 def markup_section(rng: random.Random) -> Row:
-    """Pages of unclosed inert tags, cut and extracted; the cut must match its old regex."""
+    """Pages of unclosed inert tags, cut and extracted; the cut must match its regex spec."""
     from test_ingest_markup import regex_cut
 
     from searchkit.ingest.markup import _cut_inert
@@ -700,9 +701,9 @@ def markup_section(rng: random.Random) -> Row:
     for data in real:
         text = data.decode("utf-8", "replace")
         differ += _cut_inert(text) != regex_cut(text)
-    print(f"  {len(real)} real pages: {differ} cut differently from the old regex", flush=True)
+    print(f"  {len(real)} real pages: {differ} cut differently from the regex", flush=True)
     if differ:
-        row.problem(f"{differ} real pages cut differently from the old regex")
+        row.problem(f"{differ} real pages cut differently from the regex (test_ingest_markup)")
     previous = signal.signal(signal.SIGALRM, _on_markup_alarm)
     try:
         for unit in MARKUP_UNITS:

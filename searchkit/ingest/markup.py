@@ -103,8 +103,11 @@ def strip_inert_markup(markup: str) -> str:
     """``markup`` without scripts (JSON-LD excepted), styles, comments, menus, footers, controls.
 
     An element that is never closed is left in place: the parser decides
-    where it ends, as it would have without this step. Linear in the length
-    of ``markup``, so a hostile page costs no more than a long one.
+    where it ends, as it would have without this step. A comment that is
+    never closed runs to the end of the page, as HTML parsers read it, and
+    is cut with it: lxml stalls on many such openers past 10 MB (19 MB of
+    ``<!--x`` ran for over ten minutes). Linear in the length of ``markup``,
+    so a hostile page costs no more than a long one.
     """
     return _cut_chrome(_cut_inert(markup))
 
@@ -121,7 +124,7 @@ def _cut_inert(markup: str) -> str:
         name = opener.group(1)
         opening: Span | None = None
         if name is None:
-            closer = comment_end.at_or_after(opener.end())
+            closer = comment_end.at_or_after(opener.end()) or (len(markup), len(markup))
         else:
             opening = tag_end.at_or_after(opener.end())
             finder = closer_of.get(name)
