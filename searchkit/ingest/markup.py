@@ -123,6 +123,7 @@ def _cut_inert(markup: str) -> str:
     while (opener := _INERT_OPENER.search(markup, position)) is not None:
         name = opener.group(1)
         opening: Span | None = None
+        closer: Span | None
         if name is None:
             closer = comment_end.at_or_after(opener.end()) or (len(markup), len(markup))
         else:
