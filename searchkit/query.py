@@ -41,9 +41,9 @@ MAX_QUERY_EXPANSIONS = 4 * MAX_EXPANSIONS
 MAX_QUERY_SCANNED_WORDS = 100_000
 """All the wildcard patterns of one query together compare at most this many index
 words with themselves. A pattern is matched against every word that starts with its
-letters before the first ``*`` or ``?``, all of a field's words for ``*order``:
-about 4 microseconds a word, so 23,000 on the BBC collection (2,227 stories) cost
-0.1 s, and a query of hundreds of such patterns would cost minutes."""
+letters before the first ``*`` or ``?``: all of a field's words for ``*order`` (23,477
+in the BBC collection's titles and bodies), so a query of hundreds of such patterns
+would read the whole vocabulary hundreds of times."""
 MAX_EXPANSION_WARNINGS = 5
 MAX_PHRASE_WORDS = 32
 """A quoted phrase is searched by its first this many words: Whoosh checks every
@@ -52,14 +52,17 @@ common words costs seconds while adding nothing a shorter one would not find."""
 MAX_PHRASE_SLOP = 10
 """A phrase's ``~N`` lets its neighbouring words be at most this many positions apart.
 Whoosh's proximity match keeps every way the words fit the window, so its work grows
-with the slop and the phrase's length (a 32-word phrase took 3.8 s at ~100 on the BBC
-collection, 0.9 s at ~10), and words further apart are seldom in one sentence."""
+with the slop and the phrase's length, and words further apart are seldom in one
+sentence. A 32-word phrase of the BBC collection's commonest word took 3.9 s of CPU at
+~100, 0.8 s at ~10 (``python benchmarks/reliability.py --sections phrases --phrases 5``)."""
 MAX_QUERY_PHRASES = 8
 MAX_QUERY_PHRASE_WORDS = 32
 """One query searches at most this many quoted phrases, holding at most this many words
 in all; later phrases are not searched (``_bound_phrases`` says how they are left out).
 Whoosh reads every phrase word's positions in every document holding all its words,
-several times per search, so the cost grows with both counts: XXX."""
+several times per search, so the cost grows with both counts. In the benchmark above,
+twelve such phrases took 20.8 s of CPU before these bounds and 0.8 s after; 300
+two-word phrases 11.6 s and 0.2 s."""
 PRELOAD_ABOVE_WORDS = 64
 """Patterns searching more words than this are matched by preloading their documents:
 much faster, but Whoosh then cannot say which of the words a hit contains, so
