@@ -36,6 +36,11 @@ Sections (each a row of the table; the default sizes are what issue 6 asks):
 * synonyms: 2,000, 8,000 and 100,000 alias groups indexed with ``--synonyms`` (every alias
   of a probed group must find its document), and what they add per query and per
   `searchkit query` run against an index of the same documents with only the probed groups.
+* markup: pages of unclosed ``<script>``, ``<!--`` and other inert tags up to 19 MB,
+  extracted one by one; and every real page cut exactly as the regex that specifies the
+  cut (tests/test_ingest_markup.py) cuts it.
+* phrases: ``--phrases`` hostile phrase queries (long, sloppy, hundreds per query) on
+  an index of the BBC collection; every bound applied must be named in the warnings.
 
 The fault-injection helpers are the test suite's own (tests/test_reliability_*.py), so
 the benchmark and the tests attack searchkit the same way. ``../shared/data/bbc`` is
@@ -48,8 +53,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
+import itertools
 import json
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -672,6 +679,171 @@ def queries_section(index: Path, count: int, rng: random.Random) -> Row:
     return row
 
 
+# --------------------------------------------------------------------------- markup, phrases
+
+MARKUP_UNITS = [
+    "<script>x",
+    "<!--x",
+    "<style a=1",
+    "<nav x",
+    "<SCRIPT type=module>",
+    "<svg><noscript><template>",
+    "<script><!--<style><svg><nav ",
+]
+MARKUP_MEGABYTES = [0.05, 0.4, 5.0, 19.0]
+MARKUP_HANG_SECONDS = 600
+
+
+class _Stalled(BaseException):
+    """Raised by the alarm; not an Exception, so extract_html cannot turn it into IngestError."""
+
+
+def _on_markup_alarm(_signum: int, _frame: Any) -> None:
+    raise _Stalled
+
+
+def markup_section(rng: random.Random) -> Row:
+    """Pages of unclosed inert tags, cut and extracted; the cut must match its regex spec."""
+    from test_ingest_markup import regex_cut
+
+    from searchkit.ingest.markup import _cut_inert
+
+    row = Row("markup: unclosed tags")
+    real = seed_pages()
+    if EXTRACTION_PAGES.is_dir():
+        real += [gzip.decompress(p.read_bytes()) for p in sorted(EXTRACTION_PAGES.glob("*.gz"))]
+        real = list(dict.fromkeys(real))
+    differ = 0
+    for data in real:
+        text = data.decode("utf-8", "replace")
+        differ += _cut_inert(text) != regex_cut(text)
+    print(f"  {len(real)} real pages: {differ} cut differently from the regex", flush=True)
+    if differ:
+        row.problem(f"{differ} real pages cut differently from the regex (test_ingest_markup)")
+    previous = signal.signal(signal.SIGALRM, _on_markup_alarm)
+    try:
+        for unit in MARKUP_UNITS:
+            for megabytes, alone in itertools.product(MARKUP_MEGABYTES, (True, False)):
+                body = unit * int(megabytes * 1024 * 1024 / len(unit))
+                page = "" if alone or not real else rng.choice(real).decode("utf-8", "replace")
+                at = rng.randrange(len(page) + 1)
+                markup = page[:at] + body + page[at:]
+                row.trials += 1
+                row.faults += 1
+                started, cpu = time.perf_counter(), time.process_time()
+                signal.alarm(MARKUP_HANG_SECONDS)
+                try:
+                    with contextlib.suppress(searchkit.IngestError):
+                        extract_html(markup)
+                except _Stalled:
+                    row.tracebacks += 1
+                    row.problem(f"{unit!r} x {megabytes} MB: stopped after {MARKUP_HANG_SECONDS} s")
+                except Exception as exc:
+                    row.tracebacks += 1
+                    row.problem(f"{unit!r} x {megabytes} MB: {type(exc).__name__}: {exc}")
+                finally:
+                    signal.alarm(0)
+                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+                where = "alone" if alone else "inside a real page"
+                what = f"{unit!r} x {megabytes} MB {where}"
+                print(f"  {what}: {seconds:.2f} s ({cpu:.2f} s CPU)", flush=True)
+                row.time(f"{unit!r} repeated, {megabytes} MB {where}", seconds)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    return row
+
+
+def bbc_index(work: Path) -> Path:
+    """An index of the BBC collection (read in place), or of generated text without it."""
+    index = work / "bbc-index"
+    if not index.is_dir():
+        if bbc_available():
+            searchkit.build_index([BBC], index)
+        else:
+            corpus = WorkingCorpus.create(work / "generated", initial=2000, spare=0, seed=11)
+            searchkit.build_index([corpus.folder], index)
+    return index
+
+
+SHAPES = 5
+"""The first queries ``hostile_phrases`` yields are fixed shapes, each timed on its own line."""
+
+
+def hostile_phrases(count: int, words: list[str], rng: random.Random) -> Iterator[str]:
+    """Phrase queries of the shapes that were unbounded, then random mixes of them."""
+    common = words[:40]
+    repeated = " ".join([common[0]] * 32)
+    yield f'"{repeated}"~100'
+    yield " ".join(f'"{common[n]} {repeated}"~100' for n in range(12))
+    yield " ".join(f'"{" ".join(rng.sample(common, 2))}"~10' for _ in range(300))
+    yield " ".join(f'"{" ".join(rng.choices(common, k=32))}"' for _ in range(50))
+    yield f'"{common[1]} {common[2]}"~99999999999999999999'
+    for _ in range(max(0, count - SHAPES)):
+        phrases: list[str] = []
+        glue = rng.choice([" ", " OR ", " AND "])
+        for _ in range(rng.randint(1, 60)):
+            length = rng.choice([2, 2, 3, 5, 8, 16, 32, 40])
+            pool = common[: rng.choice([1, 4, 40])]
+            slop = rng.choice(["", "", "~2", "~5", "~10", "~50", "~100", "~1000"])
+            phrase = f'"{" ".join(rng.choices(pool, k=length))}"{slop}'
+            if len(glue.join([*phrases, phrase])) > 10_000:  # the query length cap
+                break
+            phrases.append(phrase)
+        yield glue.join(phrases)
+
+
+def phrases_section(work: Path, count: int, rng: random.Random) -> Row:
+    """Hostile phrase queries on the BBC index: each bound applied must be in the warnings."""
+    from searchkit.query import (
+        MAX_PHRASE_SLOP,
+        MAX_PHRASE_WORDS,
+        MAX_QUERY_PHRASE_WORDS,
+        MAX_QUERY_PHRASES,
+    )
+
+    row = Row(f"queries: {count:,} hostile phrases")
+    index = bbc_index(work)
+    words = vocabulary(index, 40)
+    over = 0
+    slowest: list[tuple[float, float, str]] = []
+    with searchkit.Searcher(index) as searcher:
+        searcher.search("warm up")
+        for query in hostile_phrases(count, words, rng):
+            row.trials += 1
+            row.faults += 1
+            started, cpu = time.perf_counter(), time.process_time()
+            try:
+                results = searcher.search(query, limit=10)
+            except Exception as exc:
+                row.tracebacks += 1
+                row.problem(f"{query[:60]!r}: {type(exc).__name__}: {str(exc)[:100]}")
+                continue
+            seconds = time.perf_counter() - started
+            slowest = sorted([*slowest, (seconds, time.process_time() - cpu, query)])[-5:]
+            over += seconds > 2.0
+            row.time(f"{query[:50]!r}... ({len(query):,} chars)", seconds)
+            if row.trials <= SHAPES:
+                print(f"  {seconds:6.2f} s  {query[:70]!r} ({len(query):,} chars)", flush=True)
+            typed = [
+                (p.split(), int(s or 1)) for p, s in re.findall(r'"([^"]*)"(?:~(\d+))?', query)
+            ]
+            searched = {(tuple(p[:MAX_PHRASE_WORDS]), min(s, MAX_PHRASE_SLOP)) for p, s in typed}
+            said = " ".join(results.warnings)
+            expected = {
+                "was searched as ~": any(slop > MAX_PHRASE_SLOP for _, slop in typed),
+                "cut to its first": any(len(p) > MAX_PHRASE_WORDS for p, _ in typed),
+                "not searched: one query searches at most": len(searched) > MAX_QUERY_PHRASES
+                or sum(len(p) for p, _ in searched) > MAX_QUERY_PHRASE_WORDS,
+            }
+            for message, applies in expected.items():
+                if applies and message not in said:
+                    row.problem(f"{query[:60]!r}: no warning {message!r} ({said[:100]})")
+    print(f"  queries over 2 s: {over}", flush=True)
+    for seconds, cpu, query in reversed(slowest):
+        print(f"  slow: {seconds:.2f} s ({cpu:.2f} s CPU) {query[:160]!r}", flush=True)
+    return row
+
+
 # --------------------------------------------------------------------------- files
 
 
@@ -1226,6 +1398,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budgets", type=int, default=20, help="full-disk trials (20)")
     parser.add_argument("--cycles", type=int, default=200, help="sync edit cycles (200)")
     parser.add_argument("--names", type=int, default=20, help="bad-name trials (20)")
+    parser.add_argument("--phrases", type=int, default=100, help="hostile phrase queries (100)")
     parser.add_argument(
         "--monster-scale", type=float, default=1.0, help="scale the monster pages (1.0 = 19 MB)"
     )
@@ -1235,7 +1408,7 @@ def main(argv: list[str] | None = None) -> int:
         "--sections",
         default=(
             "crash,queries,readers,writers,damage,documents,monsters,files,"
-            "pickles,powerloss,sync,names,synonyms"
+            "pickles,powerloss,sync,names,synonyms,markup,phrases"
         ),
         help="comma-separated subset to run (queries needs crash's index)",
     )
@@ -1260,6 +1433,8 @@ def main(argv: list[str] | None = None) -> int:
             ("sync", lambda: sync_section(work, options.cycles, rng)),
             ("names", lambda: names_section(work, options.names, rng)),
             ("synonyms", lambda: synonyms_section(work)),
+            ("markup", lambda: markup_section(rng)),
+            ("phrases", lambda: phrases_section(work, options.phrases, rng)),
         ]
         (work / "crash").mkdir()
         wanted = set(options.sections.split(","))

@@ -53,14 +53,47 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _stemmer = Stemmer.Stemmer("english")
 
 
-@lru_cache(maxsize=200_000)
-def normalize_word(word: str) -> str:
-    """Lowercase, fold accents (café -> cafe) and stem one word; cached because words repeat."""
+def fold_word(word: str) -> str:
+    """Lowercase and fold accents (café -> cafe): a word as the index spells it, before stemming."""
     lowered = word.lower()
     if not lowered.isascii():
         decomposed = unicodedata.normalize("NFKD", lowered)
         lowered = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return str(_stemmer.stemWord(lowered))
+    return lowered
+
+
+@lru_cache(maxsize=200_000)
+def normalize_word(word: str) -> str:
+    """Lowercase, fold accents (café -> cafe) and stem one word; cached because words repeat."""
+    return str(_stemmer.stemWord(fold_word(word)))
+
+
+WILDCARDS = "*?"
+"""Pattern characters in a query word: ``*`` any letters (or none), ``?`` exactly one."""
+_WILDCARD_CHARS = re.compile(r"[*?]")
+
+
+def pattern_forms(pattern: str) -> tuple[str, ...]:
+    """The index-term patterns a typed wildcard word stands for: as typed, then stemmed.
+
+    Index terms are folded, stemmed words, so the pattern is folded the same
+    way and also tried stemmed, as a typed word would be: "b?rders" searches
+    "b?rder" too, the form "borders" has in the index. The stemmer reads a
+    wildcard as a consonant ("t?xes" stays "t?xes") or, tried again, as a
+    vowel ("taxes" gives "t?x"). A stemmed form is kept only when stemming
+    changed nothing before the last wildcard, and never when it is wildcards
+    alone ("*ing" would become "*", every word). A good guess, not an exact
+    one: words whose stem drops what follows the wildcard can still be missed.
+    """
+    folded = fold_word(pattern)
+    fixed = max(folded.rfind(wildcard) for wildcard in WILDCARDS) + 1
+    forms = [folded]
+    for word in (folded, _WILDCARD_CHARS.sub("a", folded)):
+        stemmed = str(_stemmer.stemWord(word))
+        form = folded[:fixed] + stemmed[fixed:]
+        if stemmed[:fixed] == word[:fixed] and form not in forms and form.strip(WILDCARDS):
+            forms.append(form)
+    return tuple(forms)
 
 
 def is_indexable(lowered: str) -> bool:

@@ -2,8 +2,10 @@
 
 Free text is OR-ed, so a query never returns nothing because one word is
 absent; BM25's idf already ranks documents matching more of the words first.
-The work one query may cause is bounded: its length, its phrases, its
-patterns' expansions and the number of optional words it searches.
+The work one query may cause is bounded: its length, its phrases (their
+length, proximity and number), its patterns' expansions and the words they
+examine, and the number of optional words it searches. Each bound applied is
+reported in the results' warnings.
 
 Multi-word alias variants are quoted before parsing so the parser keeps
 them together; groups known only at query time (a `--synonyms` file the
@@ -13,6 +15,7 @@ index was not built with) become an OR of phrases.
 from __future__ import annotations
 
 import copy
+import fnmatch
 import heapq
 import re
 import threading
@@ -26,6 +29,7 @@ from whoosh.qparser import MultifieldParser, OperatorsPlugin, OrGroup, Plugin, s
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from searchkit.analysis import AliasMatcher
+from searchkit.engine.wildcards import use_patterns
 from searchkit.synonyms import APOSTROPHES, HYPHENS, WORD, AliasGroup
 
 SEARCH_FIELDS = ("title", "body")
@@ -35,11 +39,31 @@ MAX_EXPANSIONS = 256
 """A prefix or range query searches at most this many distinct words (the most frequent)."""
 MAX_QUERY_EXPANSIONS = 4 * MAX_EXPANSIONS
 """All the patterns of one query together search at most this many words."""
+MAX_QUERY_SCANNED_WORDS = 100_000
+"""All the wildcard patterns of one query together compare at most this many index
+words with themselves. A pattern is matched against every word that starts with its
+letters before the first ``*`` or ``?``: all of a field's words for ``*order`` (23,477
+in the BBC collection's titles and bodies), so a query of hundreds of such patterns
+would read the whole vocabulary hundreds of times."""
 MAX_EXPANSION_WARNINGS = 5
 MAX_PHRASE_WORDS = 32
 """A quoted phrase is searched by its first this many words: Whoosh checks every
 word's positions in every candidate document, so a phrase of hundreds of
 common words costs seconds while adding nothing a shorter one would not find."""
+MAX_PHRASE_SLOP = 10
+"""A phrase's ``~N`` lets its neighbouring words be at most this many positions apart.
+Whoosh's proximity match keeps every way the words fit the window, so its work grows
+with the slop and the phrase's length, and words further apart are seldom in one
+sentence. A 32-word phrase of the BBC collection's commonest word took 3.9 s of CPU at
+~100, 0.8 s at ~10 (``python benchmarks/reliability.py --sections phrases --phrases 5``)."""
+MAX_QUERY_PHRASES = 8
+MAX_QUERY_PHRASE_WORDS = 32
+"""One query searches at most this many quoted phrases, holding at most this many words
+in all; later phrases are not searched (``_bound_phrases`` says how they are left out).
+Whoosh reads every phrase word's positions in every document holding all its words,
+several times per search, so the cost grows with both counts. In the benchmark above,
+twelve such phrases took 20.8 s of CPU before these bounds and 0.8 s after; 300
+two-word phrases 11.6 s and 0.2 s."""
 PRELOAD_ABOVE_WORDS = 64
 """Patterns searching more words than this are matched by preloading their documents:
 much faster, but Whoosh then cannot say which of the words a hit contains, so
@@ -62,22 +86,29 @@ people type it: a ``-`` that starts a term and is followed by a letter, a quote 
 bracket. A hyphen inside a word (``well-known``) or before a digit (``-5``) stays text."""
 MUST_SYNTAX = _TERM_START + r"\+" + _TERM_FOLLOWS
 """``+word``: the article must contain the word (the other words still only add score)."""
+_PATTERN_WORD = re.compile(r"[\w*?]+")
+_QUOTED_WILDCARD = re.compile(r"\*|\?(?=\w)")
+_NAMED_WORDS = 5  # a warning names at most this many words
 
 
 class ExpansionLog:
-    """The word budget of one query's patterns, and which patterns it cut short.
+    """The word budgets of one query's patterns, and which patterns they cut short.
 
     Each pattern may search at most ``MAX_EXPANSIONS`` words and the whole
     query at most ``MAX_QUERY_EXPANSIONS``, so ``aa* ab* ac* ...`` cannot
-    search the entire vocabulary either. Filled in while the query runs (only
-    the index knows how many words a prefix matches) and read afterwards by
-    ``expansion_warnings``. Shared by every copy Whoosh makes of a capped node.
+    search the entire vocabulary either; wildcard patterns together examine
+    at most ``MAX_QUERY_SCANNED_WORDS`` index words. Filled in while the query
+    runs (only the index knows how many words a prefix matches) and read
+    afterwards by ``expansion_warnings``. Shared by every copy Whoosh makes of
+    a capped node.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._remaining = MAX_QUERY_EXPANSIONS
         self._capped: dict[str, tuple[int, int]] = {}
+        self._scan_remaining = MAX_QUERY_SCANNED_WORDS
+        self._scanned_part: dict[str, int] = {}
 
     def allowance(self) -> int:
         """How many words the next pattern may search."""
@@ -91,12 +122,33 @@ class ExpansionLog:
             if kept < matched:
                 self._capped[pattern] = (matched, kept)
 
+    def scan_allowance(self) -> int:
+        """How many index words the next wildcard pattern may examine."""
+        with self._lock:
+            return self._scan_remaining
+
+    def scanned(self, pattern: str, examined: int, complete: bool) -> None:
+        """Record that ``pattern`` examined ``examined`` words, all it needed or not."""
+        with self._lock:
+            self._scan_remaining = max(0, self._scan_remaining - examined)
+            if not complete:
+                self._scanned_part[pattern] = examined
+
     def warnings(self) -> list[str]:
         """One message per capped pattern (at most a few), in a stable order."""
         with self._lock:
             capped = sorted(self._capped.items())
-        messages = []
-        for pattern, (matched, kept) in capped[:MAX_EXPANSION_WARNINGS]:
+            partial = sorted(self._scanned_part.items())
+        messages = [
+            f"{pattern} was compared with only {examined:,} of the index's words: one query's "
+            f"wildcards examine at most {MAX_QUERY_SCANNED_WORDS:,} (letters before the first "
+            f"* or ? narrow the search)"
+            if examined
+            else f"{pattern} was not searched: the query's other wildcards already examined "
+            f"the {MAX_QUERY_SCANNED_WORDS:,} index words one query may"
+            for pattern, examined in partial
+        ]
+        for pattern, (matched, kept) in capped:
             if kept:
                 messages.append(
                     f"{pattern} matches {matched:,} different words; only the {kept} most "
@@ -107,8 +159,9 @@ class ExpansionLog:
                     f"{pattern} was not searched: the query's other patterns already use "
                     f"the {MAX_QUERY_EXPANSIONS} words one query may expand to"
                 )
-        if len(capped) > MAX_EXPANSION_WARNINGS:
-            messages.append(f"... and {len(capped) - MAX_EXPANSION_WARNINGS} more such patterns")
+        if len(messages) > MAX_EXPANSION_WARNINGS:
+            more = len(messages) - MAX_EXPANSION_WARNINGS
+            messages = [*messages[:MAX_EXPANSION_WARNINGS], f"... and {more} more such patterns"]
         return messages
 
 
@@ -253,6 +306,41 @@ def clean_query_text(text: str) -> tuple[str, list[str]]:
     return cleaned, warnings
 
 
+def read_question_marks(text: str) -> tuple[str, list[str]]:
+    """Drop a ``?`` ending a word outside quotes, saying so: there it asks, it is no wildcard.
+
+    Inside a word (``b?rder``) ``?`` stays a one-letter wildcard. Only text
+    outside quotes is touched: inside them ``?`` separates words anyway.
+    """
+    words: list[str] = []
+
+    def without_question_mark(match: re.Match[str]) -> str:
+        word = match.group(0).rstrip("?")
+        if word == match.group(0) or not word or not (word[-1].isalnum() or word[-1] == "_"):
+            return match.group(0)
+        words.append(word)
+        return word
+
+    pieces = text.split('"')
+    for index in range(0, len(pieces), 2):
+        pieces[index] = _PATTERN_WORD.sub(without_question_mark, pieces[index])
+    if not words:
+        return text, []
+    named = ", ".join(dict.fromkeys(words[:_NAMED_WORDS]))
+    return '"'.join(pieces), [
+        f"a ? ending a word is read as a question mark: searched {named} (inside a word, "
+        f"as in b?rder, ? stands for one letter)"
+    ]
+
+
+def _quoted_wildcards(text: str) -> list[str]:
+    """A warning for ``*`` and ``?`` inside quotes: phrases have no wildcards, these split words."""
+    quoted = [piece for piece in text.split('"')[1::2] if _QUOTED_WILDCARD.search(piece)]
+    if not quoted:
+        return []
+    return [f'* and ? are not wildcards inside quotes: they were read as spaces in "{quoted[0]}"']
+
+
 def _unknown_fields(text: str) -> list[str]:
     outside_quotes = "".join(text.split('"')[::2])
     return sorted(
@@ -368,8 +456,35 @@ class _CappedExpansion:
             for btext, info in ixreader.iter_prefix(fieldname, self.text):
                 yield btext, info.doc_frequency()
             return
+        if isinstance(self, wq.Wildcard):
+            yield from self._scan(ixreader)
+            return
         for btext in super()._btexts(ixreader):  # type: ignore[misc]
             yield btext, ixreader.doc_frequency(fieldname, btext)
+
+    def _scan(self, ixreader: Any) -> Iterator[tuple[bytes, int]]:
+        """The words a wildcard matches, examining at most what the query's scan budget allows.
+
+        Only words starting with the pattern's letters before its first
+        wildcard can match, so only those are read (all of them for ``*order``).
+        """
+        fieldname = self.fieldname  # type: ignore[attr-defined]
+        text: str = self.text  # type: ignore[attr-defined]
+        allowance = self.expansion_log.scan_allowance()
+        matches = re.compile(fnmatch.translate(text)).match
+        from_bytes = ixreader.schema[fieldname].from_bytes
+        prefix = text[: min((text.find(c) for c in "*?[" if c in text), default=len(text))]
+        words = ixreader.expand_prefix(fieldname, prefix) if prefix else ixreader.lexicon(fieldname)
+        examined = 0
+        complete = True
+        for btext in words:
+            if examined == allowance:
+                complete = False
+                break
+            examined += 1
+            if matches(from_bytes(btext)):
+                yield btext, ixreader.doc_frequency(fieldname, btext)
+        self.expansion_log.scanned(str(self), examined, complete)
 
     def _choose(self, ixreader: Any) -> frozenset[bytes]:
         allowance = self.expansion_log.allowance()
@@ -469,18 +584,96 @@ def _cap_expansions(node: wq.Query, log: ExpansionLog) -> wq.Query:
     return _map_children(node, lambda child: _cap_expansions(child, log))
 
 
-def _shorten_phrases(node: wq.Query, warnings: list[str]) -> wq.Query:
-    """Cut phrases longer than ``MAX_PHRASE_WORDS`` words (see there), with one warning."""
-    if isinstance(node, wq.Phrase) and len(node.words) > MAX_PHRASE_WORDS:
-        message = f"a quoted phrase was cut to its first {MAX_PHRASE_WORDS} words"
-        if message not in warnings:
-            warnings.append(message)
-        shortened = copy.copy(node)
-        shortened.words = list(node.words[:MAX_PHRASE_WORDS])
+@dataclass
+class _PhraseBudget:
+    """The phrases and phrase words one query has left (``MAX_QUERY_PHRASES``), and what it cut."""
+
+    phrases_left: int = field(default_factory=lambda: MAX_QUERY_PHRASES)
+    words_left: int = field(default_factory=lambda: MAX_QUERY_PHRASE_WORDS)
+    phrases: dict[tuple[tuple[str, ...], int], bool] = field(default_factory=dict)
+    """Each distinct phrase (words, slop) seen: True if it is searched as a phrase."""
+    shortened: bool = False
+    lowered_slop: int = 0
+
+    def warnings(self) -> list[str]:
+        """What the bounds changed, one message per bound."""
+        messages = []
+        if self.shortened:
+            messages.append(f"a quoted phrase was cut to its first {MAX_PHRASE_WORDS} words")
+        if self.lowered_slop:
+            messages.append(
+                f"~{self.lowered_slop} was searched as ~{MAX_PHRASE_SLOP}: a phrase's words "
+                f"are searched at most {MAX_PHRASE_SLOP} positions apart"
+            )
+        left_out = sum(1 for searched in self.phrases.values() if not searched)
+        if left_out:
+            messages.append(
+                f"{left_out:,} quoted phrase{'s were' if left_out > 1 else ' was'} not searched: "
+                f"one query searches at most {MAX_QUERY_PHRASES} phrases and "
+                f"{MAX_QUERY_PHRASE_WORDS} words in phrases, the first ones typed"
+            )
+        return messages
+
+
+def _bound_phrase(node: wq.Phrase, budget: _PhraseBudget) -> wq.Query | None:
+    bounded = copy.copy(node)
+    if len(node.words) > MAX_PHRASE_WORDS:
+        budget.shortened = True
+        bounded.words = list(node.words[:MAX_PHRASE_WORDS])
         if node.char_ranges:
-            shortened.char_ranges = list(node.char_ranges[:MAX_PHRASE_WORDS])
-        return shortened
-    return _map_children(node, lambda child: _shorten_phrases(child, warnings))
+            bounded.char_ranges = list(node.char_ranges[:MAX_PHRASE_WORDS])
+    if node.slop > MAX_PHRASE_SLOP:
+        budget.lowered_slop = budget.lowered_slop or node.slop
+        bounded.slop = MAX_PHRASE_SLOP
+    # One quoted phrase is a Phrase per field: it is paid for, and decided, once.
+    key = (tuple(bounded.words), bounded.slop)
+    if key not in budget.phrases:
+        searched = budget.phrases_left > 0 and len(bounded.words) <= budget.words_left
+        if searched:
+            budget.phrases_left -= 1
+            budget.words_left -= len(bounded.words)
+        budget.phrases[key] = searched
+    return bounded if budget.phrases[key] else None
+
+
+def _bound_phrases(node: wq.Query, budget: _PhraseBudget) -> wq.Query | None:
+    """Bound each phrase's length and slop and all phrases' words (see ``_PhraseBudget``).
+
+    Phrases are paid for in the order they were typed. One past the budget is
+    left out as if it had not been typed (None when nothing is left of
+    ``node``): an OR or AND loses that clause, a NOT with nothing to exclude
+    goes. (Searching them as separate words instead was tried: hundreds of
+    phrases of common words became hundreds of clauses, slower than before.)
+    """
+    if isinstance(node, wq.Phrase):
+        return _bound_phrase(node, budget)
+    if isinstance(node, wq.BinaryQuery):  # AndNot, AndMaybe...: matched through a and b
+        a, b = _bound_phrases(node.a, budget), _bound_phrases(node.b, budget)
+        if a is None or b is None:
+            return a
+        rebuilt_binary = copy.copy(node)
+        rebuilt_binary.a, rebuilt_binary.b = a, b
+        rebuilt_binary.subqueries = (a, b)
+        return rebuilt_binary
+    if isinstance(node, wq.CompoundQuery):
+        children = [_bound_phrases(child, budget) for child in node.subqueries]
+        kept = [child for child in children if child is not None]
+        if not kept:
+            return None
+        rebuilt = copy.copy(node)
+        rebuilt.subqueries = kept
+        return rebuilt
+    if isinstance(node, wq.Not):
+        inner = _bound_phrases(node.query, budget)
+        return None if inner is None else wq.Not(inner, boost=node.boost)
+    if isinstance(node, wq.WrappingQuery):
+        inner = _bound_phrases(node.child, budget)
+        if inner is None:
+            return None
+        rebuilt_wrapper = copy.copy(node)
+        rebuilt_wrapper.child = inner
+        return rebuilt_wrapper
+    return node
 
 
 def _without_repeats(node: wq.CompoundQuery) -> wq.CompoundQuery:
@@ -558,12 +751,14 @@ def keep_rarest_words(
 
 
 def make_parser(schema: Schema) -> MultifieldParser:
-    """The parser: OR over title and body, dates understood, ``-word`` and ``+word`` too.
+    """The parser: OR over title and body, dates and wildcards (``b?rder``) understood,
+    ``-word`` and ``+word`` too.
 
     No coordination bonus: BM25's idf already rewards matching more of the
     query's words, and the bonus measured worse on benchmarks/relevance.py.
     """
     parser = MultifieldParser(list(SEARCH_FIELDS), schema, group=OrGroup)
+    use_patterns(parser)
     parser.add_plugin(DateParserPlugin())
     must = OperatorsPlugin.OpTagger(MUST_SYNTAX, _MustGroup, syntax.PrefixOperator, memo="must")
     parser.replace_plugin(OperatorsPlugin([(must, 0)], Not=NOT_SYNTAX))
@@ -590,6 +785,8 @@ def _parse_plain_words(parser: MultifieldParser, text: str) -> wq.Query:
 def parse_query(text: str, parser: MultifieldParser, rewriter: AliasRewriter | None) -> ParsedQuery:
     """Parse user text into a query; never raises, but lists what was ignored."""
     cleaned, warnings = clean_query_text(text)
+    cleaned, question_warnings = read_question_marks(cleaned)
+    warnings.extend(question_warnings + _quoted_wildcards(cleaned))
     for name in _unknown_fields(cleaned):
         warnings.append(f"unknown field {name!r} was searched as plain text")
     rewritten = rewriter.rewrite(cleaned) if rewriter is not None else cleaned
@@ -607,5 +804,8 @@ def parse_query(text: str, parser: MultifieldParser, rewriter: AliasRewriter | N
             )
         parsed = wq.NullQuery
     expansions = ExpansionLog()
-    parsed = _cap_expansions(_shorten_phrases(parsed, warnings), expansions)
+    phrases = _PhraseBudget()
+    bounded = _bound_phrases(parsed, phrases)
+    parsed = _cap_expansions(wq.NullQuery if bounded is None else bounded, expansions)
+    warnings.extend(phrases.warnings())
     return ParsedQuery(parsed, rewritten, tuple(warnings), expansions)
