@@ -23,8 +23,9 @@ from bs4 import BeautifulSoup, Tag
 from searchkit.ingest.authors import MAX_AUTHORS, clean_author, parse_authors
 from searchkit.ingest.dates import date_from_url, parse_date
 from searchkit.ingest.normalize import collapse_whitespace, comparison_key
-from searchkit.ingest.outlets import builtin_outlets, host_name, is_junk_outlet, resolve_outlet
+from searchkit.ingest.outlets import builtin_outlets, is_junk_outlet, resolve_outlet
 from searchkit.ingest.titles import site_keys, split_title
+from searchkit.ingest.urls import host_name
 
 _ARTICLE_TYPES = re.compile(r"article|posting|report|newsarticle|webpage|creativework", re.I)
 _MAX_JSON_LD_NODES = 5000

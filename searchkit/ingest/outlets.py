@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from searchkit.errors import OutletsError
 from searchkit.ingest.normalize import collapse_whitespace
 from searchkit.ingest.rules import NOT_OUTLET_RULES, first_match
+from searchkit.ingest.urls import host_name
 
 _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
 MAX_OUTLET_CHARS = 80
@@ -124,19 +124,6 @@ def is_junk_outlet(name: str) -> bool:
     return (
         not text or len(text) > MAX_OUTLET_CHARS or first_match(NOT_OUTLET_RULES, text) is not None
     )
-
-
-def host_name(url: str | None) -> str | None:
-    """The host of ``url`` in lower case without "www.", or None for no usable host."""
-    if not url:
-        return None
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return host[4:] if host.startswith("www.") else host
 
 
 def resolve_outlet(
