@@ -41,6 +41,8 @@ SLOW_TESTS: tuple[tuple[str, str], ...] = (
     ("tests/test_reliability_ingest.py::test_a_large_page", "parses a page near the tag bound"),
     ("tests/test_reliability_ingest.py::test_hostile_file[10k", "parses 10,000 unclosed tags"),
     ("tests/test_unpickling.py::test_real_indexes", "builds six kinds of real index"),
+    ("tests/test_synonym_scale.py::test_fifty_thousand", "merges 50,000 alias groups"),
+    ("tests/test_end_to_end.py::test_progress_bar", "drives the CLI through a pseudo-terminal"),
     # The eval gadget goes through every command in the quick run; the others add no path.
     (
         "tests/test_unpickling.py::test_every_command_reports_a_crafted_index_as_damaged_and_"

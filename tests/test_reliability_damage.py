@@ -123,9 +123,8 @@ def assert_clear(result: subprocess.CompletedProcess[str], index: Path, harmless
 
 
 # The default run damages each kind of file in two ways; the slow run does all of them.
-QUICK_CASES = [(kind, list(DAMAGES)[n % 4]) for n, kind in enumerate(KINDS)] + [
-    (kind, list(DAMAGES)[(n + 2) % 4]) for n, kind in enumerate(KINDS)
-]
+QUICK_CASES = [(kind, list(DAMAGES)[n % 4]) for n, kind in enumerate(KINDS)]
+"""One damage per kind of file for the quick run; the slow run covers every pair."""
 ALL_CASES = [(kind, damage) for kind in KINDS for damage in DAMAGES]
 
 
