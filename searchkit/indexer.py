@@ -49,6 +49,7 @@ from searchkit.pending import PendingDocuments
 from searchkit.safe_text import has_surrogate, path_text
 from searchkit.schema import article_to_document
 from searchkit.storage import (
+    INDEX_NAME,
     READ_DAMAGE,
     TrackingFileStorage,
     create_index,
@@ -420,7 +421,8 @@ class Indexer:
             self._ix = open_index(self.index_dir, self.groups)
 
     def _recreate_unreadable_index(self) -> None:
-        lock = FileStorage(self.index_dir).lock("WRITELOCK")
+        # The lock every Whoosh writer of this index takes (FileIndex.lock names it so).
+        lock = FileStorage(self.index_dir).lock(f"{INDEX_NAME}_WRITELOCK")
         if not lock.acquire(blocking=False):
             raise IndexLockedError(self.index_dir, _writer_pid(self.index_dir))
         try:

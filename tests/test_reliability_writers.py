@@ -12,6 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from test_reliability_support import (
     WorkingCorpus,
     assert_no_crash,
@@ -21,6 +22,8 @@ from test_reliability_support import (
     start_cli,
     start_python,
 )
+
+import searchkit
 
 LOCK_HOLDER = """
 import sys
@@ -104,3 +107,23 @@ def test_two_indexers_started_together_both_land(tmp_path: Path) -> None:
         assert_no_crash(errors)
     assert check_index_usable(index) == 100
     assert len(index_snapshot(index)) == 100
+
+
+def test_rebuilding_an_unreadable_index_is_refused_while_another_writer_holds_the_lock(
+    tmp_path: Path,
+) -> None:
+    """`--rebuild` replaces an unreadable index only when no writer holds its lock."""
+    corpus = WorkingCorpus.create(tmp_path / "corpus", initial=5, spare=0, seed=4)
+    index = tmp_path / "index"
+    assert run_cli(["index", corpus.folder, "--index", index, "-q"]).returncode == 0
+    holder = hold_lock(index)
+    try:
+        (index / "searchkit.json").write_text("{not json", encoding="utf-8")
+        with pytest.raises(searchkit.IndexLockedError):
+            searchkit.Indexer(index, rebuild=True, lock_timeout=0.5)
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.communicate(timeout=60)
+    assert holder.returncode == 0
