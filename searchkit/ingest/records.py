@@ -85,6 +85,24 @@ def read_json(text: str, resolved_path: str) -> Iterator[Article | IngestFailure
         )
 
 
+def _json_line(text: str, source: str, number: int) -> tuple[Any, Article | IngestFailure]:
+    """One JSON Lines line as (its parsed value, its Article or the failure naming the line).
+
+    Shared by ``.jsonl`` files and standard input, so both report a bad
+    line the same way.
+    """
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        return None, IngestFailure(source, "invalid JSON: nested too deeply", line=number)
+    except ValueError as exc:
+        return None, IngestFailure(source, f"invalid JSON: {_describe(exc)}", line=number)
+    item = _record_or_failure(data, source, number, where="")
+    if isinstance(item, IngestFailure):
+        item = IngestFailure(source, item.reason, line=number)
+    return data, item
+
+
 def read_jsonl(text: str, resolved_path: str) -> Iterator[Article | IngestFailure]:
     """Articles from a ``.jsonl`` file; a failure carries the line number it came from."""
     found_any = False
@@ -92,18 +110,7 @@ def read_jsonl(text: str, resolved_path: str) -> Iterator[Article | IngestFailur
         if not line.strip():
             continue
         found_any = True
-        try:
-            data = json.loads(line)
-        except RecursionError:
-            yield IngestFailure(resolved_path, "invalid JSON: nested too deeply", line=number)
-            continue
-        except ValueError as exc:
-            yield IngestFailure(resolved_path, f"invalid JSON: {_describe(exc)}", line=number)
-            continue
-        article = _record_or_failure(data, resolved_path, number, where="")
-        if isinstance(article, IngestFailure):
-            article = IngestFailure(resolved_path, article.reason, line=number)
-        yield article
+        yield _json_line(line, resolved_path, number)[1]
     if not found_any:
         yield IngestFailure(resolved_path, "the file is empty")
 
@@ -290,17 +297,9 @@ def read_jsonl_stream(
         text = strip_control_characters(line.decode("utf-8", errors="replace"))
         if not text.strip():
             continue
-        try:
-            data = json.loads(text)
-        except RecursionError:
-            yield IngestFailure(name, "invalid JSON: nested too deeply", line=number)
-            continue
-        except ValueError as exc:
-            yield IngestFailure(name, f"invalid JSON: {_describe(exc)}", line=number)
-            continue
-        item = _record_or_failure(data, name, number, where="")
+        data, item = _json_line(text, name, number)
         if isinstance(item, IngestFailure):
-            yield IngestFailure(name, item.reason, line=number)
+            yield item
             continue
         if data.get("id") is None and not item.url:
             item = replace(item, id=content_article_id(item.title, item.body))
