@@ -296,8 +296,13 @@ class Searcher:
         sort: str = "relevance",
         use_synonyms: bool = True,
         facets: bool = False,
+        snippets: bool = True,
     ) -> SearchResults:
         """Run a query and return one page of ranked hits with snippets.
+
+        ``snippets=False`` leaves each hit's snippet empty (and its highlights
+        and matched terms with it), for callers that want only the ranking:
+        building snippets reads and analyses every returned body.
 
         Never raises for odd query text: what could not be used is listed in
         ``warnings``. Raises QueryError for invalid options (a bad date, a
@@ -320,7 +325,8 @@ class Searcher:
             filters, filter_warnings = self._filters(searcher, source, start, end)
             warnings.extend(filter_warnings)
             return self._run(
-                searcher, query, parsed, plain, filters, limit, page, sort, facets, warnings
+                searcher, query, parsed, plain, filters, limit, page, sort, facets, warnings,
+                snippets,
             )
 
     def _filters(
@@ -365,6 +371,7 @@ class Searcher:
         sort: str,
         facets: bool,
         warnings: list[str],
+        snippets: bool = True,
     ) -> SearchResults:
         filters = within.query
         if parsed.query is wq.NullQuery or within.outlet is wq.NullQuery:
@@ -401,7 +408,7 @@ class Searcher:
             scores = {hit.docnum: hit.score for hit in window}
         wanted = highlight_terms(parsed.query, reader)
         hits = tuple(
-            self._hit(hit, rank, scores.get(hit.docnum), wanted)
+            self._hit(hit, rank, scores.get(hit.docnum), wanted if snippets else None)
             for rank, hit in enumerate(window, start=(page - 1) * limit + 1)
         )
         counts: dict[str, int] = {}
@@ -429,8 +436,25 @@ class Searcher:
 
         return _GROUP_TOKEN.sub(label, str(node))
 
-    def _hit(self, hit: Any, rank: int, score: float | None, wanted: dict[str, set[str]]) -> Hit:
+    def _hit(
+        self, hit: Any, rank: int, score: float | None, wanted: dict[str, set[str]] | None
+    ) -> Hit:
+        """A result as the public value; ``wanted`` None means no snippet is made."""
         stored = hit.fields()
+        if wanted is None:
+            return Hit(
+                rank=rank,
+                score=round(float(score or 0.0), 4),
+                id=stored["id"],
+                title=stored.get("title", ""),
+                source=stored.get("source"),
+                url=stored.get("url"),
+                published=stored_date(stored.get("published")),
+                path=stored.get("path"),
+                snippet="",
+                highlights=(),
+                matched_terms=(),
+            )
         body_terms = wanted.get("body", set())
         title_terms = wanted.get("title", set())
         body = stored.get("body", "")

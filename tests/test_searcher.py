@@ -347,3 +347,21 @@ OPERATOR_SOUP = st.lists(
 def test_operator_soup_never_raises(news_index: Path, text: str) -> None:
     with Searcher(news_index) as searcher:
         searcher.search(text)
+
+
+def test_search_without_snippets_ranks_the_same(tmp_path):
+    """snippets=False gives the same hits and scores, with empty snippets."""
+    from searchkit import Article, Indexer, Searcher
+
+    with Indexer(tmp_path / "ix") as indexer:
+        for n in range(6):
+            indexer.add(
+                Article(id=f"a{n}", title=f"Border talks {n}", body="border security " * (n + 1))
+            )
+    with Searcher(tmp_path / "ix") as searcher:
+        full = searcher.search("border security")
+        bare = searcher.search("border security", snippets=False)
+    assert [(h.id, h.score) for h in bare.hits] == [(h.id, h.score) for h in full.hits]
+    assert full.hits[0].snippet and full.hits[0].highlights
+    assert all(h.snippet == "" and h.highlights == () for h in bare.hits)
+    assert bare.total == full.total == 6
