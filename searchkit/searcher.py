@@ -325,7 +325,16 @@ class Searcher:
             filters, filter_warnings = self._filters(searcher, source, start, end)
             warnings.extend(filter_warnings)
             return self._run(
-                searcher, query, parsed, plain, filters, limit, page, sort, facets, warnings,
+                searcher,
+                query,
+                parsed,
+                plain,
+                filters,
+                limit,
+                page,
+                sort,
+                facets,
+                warnings,
                 snippets,
             )
 
