@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import searchkit
-    import searchkit.analysis as analysis
+    import searchkit.engine.analysis as analysis
 
     if args.stopwords == "none":
         analysis.STOPWORDS = frozenset()

@@ -31,8 +31,8 @@ from whoosh.index import FileIndex, LockError, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import IndexingError
 
-from searchkit.analysis import NewsAnalyzer
-from searchkit.column_scan import live_column_values
+from searchkit.engine.analysis import NewsAnalyzer
+from searchkit.engine.columns import live_column_values
 from searchkit.engine.durable import DurableCommits, DurableSegmentWriter
 from searchkit.errors import (
     IndexCorruptError,
@@ -47,8 +47,8 @@ from searchkit.known_failures import KnownFailure, read_known_failures, write_kn
 from searchkit.models import Article, IndexReport, IngestFailure, SkippedPath
 from searchkit.pending import PendingDocuments
 from searchkit.safe_text import has_surrogate, path_text
-from searchkit.schema import article_to_document
-from searchkit.storage import (
+from searchkit.engine.schema import article_to_document
+from searchkit.engine.storage import (
     INDEX_NAME,
     READ_DAMAGE,
     TrackingFileStorage,

@@ -22,7 +22,7 @@ from typing import Any
 
 from searchkit.engine import durable
 from searchkit.models import IngestFailure
-from searchkit.storage import new_file_mode
+from searchkit.engine.storage import new_file_mode
 
 log = logging.getLogger("searchkit")
 

@@ -21,9 +21,9 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
-from searchkit.analysis import AliasMatcher, NewsAnalyzer
+from searchkit.engine.analysis import AliasMatcher, NewsAnalyzer
 from searchkit.characters import clean_line
-from searchkit.column_scan import live_column_values
+from searchkit.engine.columns import live_column_values
 from searchkit.date_bounds import DateLike, parse_date_bound
 from searchkit.errors import (
     DocumentNotFoundError,
@@ -42,10 +42,10 @@ from searchkit.query import (
     make_parser,
     parse_query,
 )
-from searchkit.ranking import Ranker
-from searchkit.schema import TEXT_FIELDS, build_schema, document_to_article, stored_date
+from searchkit.engine.ranking import Ranker
+from searchkit.engine.schema import TEXT_FIELDS, build_schema, document_to_article, stored_date
 from searchkit.snippets import make_snippet
-from searchkit.storage import (
+from searchkit.engine.storage import (
     READ_DAMAGE,
     index_bytes,
     is_read_damage,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pickle
 
-from searchkit.analysis import STOPWORDS, NewsAnalyzer, normalize_word
+from searchkit.engine.analysis import STOPWORDS, NewsAnalyzer, normalize_word
 from searchkit.synonyms import resolve_groups
 
 ANALYZER = NewsAnalyzer(resolve_groups())

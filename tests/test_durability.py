@@ -30,7 +30,7 @@ from test_reliability_support import check_index_usable, index_snapshot
 import searchkit.indexer as indexer_module
 from searchkit import Article, Indexer
 from searchkit.engine import durable
-from searchkit.storage import METADATA_FILE, TrackingFileStorage
+from searchkit.engine.storage import METADATA_FILE, TrackingFileStorage
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/fd").is_dir(), reason="reading which file a descriptor is needs /proc"

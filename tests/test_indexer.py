@@ -15,7 +15,7 @@ from searchkit import (
     IndexLockedError,
     Searcher,
 )
-from searchkit.storage import METADATA_FILE
+from searchkit.engine.storage import METADATA_FILE
 
 
 def article(doc_id: str, body: str = "harbour crane strike", title: str = "Dock news") -> Article:

@@ -15,7 +15,7 @@ from test_reliability_support import run_cli
 
 import searchkit
 from searchkit.query import make_parser, parse_query
-from searchkit.schema import build_schema
+from searchkit.engine.schema import build_schema
 
 ARTICLES = [
     searchkit.Article("brexit-trade", "Brexit and the economy", "Brexit weighs on the economy."),

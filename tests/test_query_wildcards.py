@@ -11,7 +11,7 @@ import pytest
 
 import searchkit
 from searchkit import query as query_module
-from searchkit.analysis import pattern_forms
+from searchkit.engine.analysis import pattern_forms
 
 DOCS = {
     "border": ("Crossing point", "Guards at the border checked every lorry."),

@@ -78,10 +78,10 @@ def test_a_word_typed_twice_weighs_more(dredging_index: Path) -> None:
 def test_pages_continue_past_the_reranked_documents(
     dredging_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import searchkit.ranking
+    import searchkit.engine.ranking
 
     # Feedback re-scores only the first pass's best documents; make that two here.
-    monkeypatch.setattr(searchkit.ranking, "RERANK_DEPTH", 2)
+    monkeypatch.setattr(searchkit.engine.ranking, "RERANK_DEPTH", 2)
     with Searcher(dredging_index) as searcher:
         whole = [hit.id for hit in searcher.search("harbour silt", limit=10)]
         pages = [

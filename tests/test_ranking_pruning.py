@@ -96,7 +96,7 @@ def _postings(ids: list[int], score: float = 1.0) -> Any:
 
 
 def test_the_optional_side_follows_the_required_side_past_a_skip() -> None:
-    from searchkit.ranking import _OptionalMatcher
+    from searchkit.engine.ranking import _OptionalMatcher
 
     # Skipping to 3 lands the required side on 5; the optional side has 3 and 5.
     optional = _OptionalMatcher(_postings([1, 5, 9]), _postings([3, 5]))
@@ -106,7 +106,7 @@ def test_the_optional_side_follows_the_required_side_past_a_skip() -> None:
 
 
 def test_a_pruned_union_keeps_both_sides_scores() -> None:
-    from searchkit.ranking import _ScoredUnion
+    from searchkit.engine.ranking import _ScoredUnion
 
     # Above 0.9 only documents of the first side can score: the union is pruned
     # to "first side, plus the second where it also matches".

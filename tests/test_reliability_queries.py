@@ -29,7 +29,7 @@ from searchkit.query import (
     make_parser,
     parse_query,
 )
-from searchkit.storage import open_index
+from searchkit.engine.storage import open_index
 
 PATTERN_DOCS = 600
 FREQUENT_DOCS = 30

@@ -21,7 +21,7 @@ from whoosh.filedb.filestore import FileStorage
 
 import searchkit
 import searchkit.indexer as indexer_module
-from searchkit.storage import INDEX_NAME, read_metadata
+from searchkit.engine.storage import INDEX_NAME, read_metadata
 from searchkit.synonyms import fingerprint, resolve_groups
 
 DOCUMENTS = indexer_module.WORKER_BATCH * 4 + 50

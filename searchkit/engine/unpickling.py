@@ -22,7 +22,7 @@ after any call searchkit makes has returned, so wrapping searchkit's calls
 cannot cover it. Every Whoosh module that unpickles binds ``pickle.load`` or
 ``pickle.loads`` (or the ``pickle`` module) at import, and looks that name up
 when it runs; ``install()`` rebinds exactly those names (``PATCHES``) to the
-restricted versions, once, from searchkit.storage, before any index is opened.
+restricted versions, once, from searchkit.engine.storage, before any index is opened.
 It is process-wide but touches only Whoosh's module globals, never ``pickle``
 itself, and forked worker processes inherit it. ``install()`` refuses to run if
 Whoosh no longer binds what it expects, and tests/test_unpickling.py fails if any
@@ -78,6 +78,8 @@ class Allowed:
     reason: str
     stand_in: Callable[..., Any] | None = None
     """Returned instead of the named object, when that object can do more than pickles need."""
+    moved_to: str = ""
+    """The module the object lives in now, for pickles written before it moved there."""
 
 
 ALLOWED: tuple[Allowed, ...] = (
@@ -111,7 +113,13 @@ ALLOWED: tuple[Allowed, ...] = (
     Allowed("whoosh.columns", "VarBytesColumn", "sortable ID columns"),
     Allowed("whoosh.columns", "NumericColumn", "the published column"),
     Allowed("whoosh.analysis.tokenizers", "IDTokenizer", "the analyzer of ID fields"),
-    Allowed("searchkit.analysis", "NewsAnalyzer", "the analyzer of TEXT fields"),
+    Allowed("searchkit.engine.analysis", "NewsAnalyzer", "the analyzer of TEXT fields"),
+    Allowed(
+        "searchkit.analysis",
+        "NewsAnalyzer",
+        "the analyzer of TEXT fields, in indexes written before it moved into the engine",
+        moved_to="searchkit.engine.analysis",
+    ),
     # Not AliasGroup or Variant: the analyzer now pickles its alias groups as lines of text.
     # Indexes written before that still hold them, in the pickled schema searchkit skips.
 )
@@ -140,7 +148,7 @@ class RestrictedUnpickler(pickle.Unpickler):
             )
         if entry.stand_in is not None:
             return entry.stand_in
-        return getattr(importlib.import_module(module), name)
+        return getattr(importlib.import_module(entry.moved_to or module), name)
 
 
 def load(file: IO[bytes]) -> Any:

@@ -8,7 +8,7 @@ Whoosh ``Wildcard`` queries for the forms ``analysis.pattern_forms`` gives
 (``bo*er-x``: "x") are analysed as ordinary words. A word ending in ``*``
 only stays Whoosh's prefix query, and fields without searchkit's analyzer
 (``url:*bbc*``) keep Whoosh's own handling. What a pattern may cost is bounded
-where patterns are expanded (``query._CappedExpansion``).
+where patterns are expanded (``expansions._CappedExpansion``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from whoosh import query as wq
 from whoosh.qparser import WildcardPlugin
 from whoosh.qparser.syntax import attach
 
-from searchkit.analysis import WILDCARDS, NewsAnalyzer, pattern_forms
+from searchkit.engine.analysis import WILDCARDS, NewsAnalyzer, pattern_forms
 
 _PIECE = re.compile(r"[\w*?]+")
 """A word with its wildcards; anything else separates words, as in the analyzer."""

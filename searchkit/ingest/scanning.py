@@ -36,7 +36,7 @@ INDEX_MARKERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"_MAIN_\d+\.toc"), "the table of contents every searchkit index has"),
     (re.compile(r"MAIN_WRITELOCK"), "the write lock of an index that was ever written"),
 )
-"""File names that make a folder a searchkit index (searchkit.storage names them so)."""
+"""File names that make a folder a searchkit index (searchkit.engine.storage names them so)."""
 
 INDEX_FOLDER = "a searchkit index, never read as articles"
 LINK_OUTSIDE = "symbolic link to {target}, outside the paths named; --follow-links follows it"

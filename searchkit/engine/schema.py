@@ -8,7 +8,7 @@ from typing import Any
 
 from whoosh import columns, fields
 
-from searchkit.analysis import NewsAnalyzer
+from searchkit.engine.analysis import NewsAnalyzer
 from searchkit.models import Article
 from searchkit.safe_text import path_text
 from searchkit.synonyms import AliasGroup

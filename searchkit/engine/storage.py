@@ -12,13 +12,10 @@ import json
 import logging
 import mmap
 import os
-import pickle
-import struct
 import threading
 import time
 import warnings
 import weakref
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,10 +26,10 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import FileIndex
-from whoosh.reading import CorruptIndexError, TermNotFound
 from whoosh.util import random_name
 
 from searchkit.engine import durable, unpickling
+from searchkit.engine.schema import SCHEMA_VERSION, build_schema
 from searchkit.errors import (
     IndexCorruptError,
     IndexDirectoryError,
@@ -40,7 +37,6 @@ from searchkit.errors import (
     IndexNotFoundError,
     IndexWriteError,
 )
-from searchkit.schema import SCHEMA_VERSION, build_schema
 from searchkit.synonyms import AliasGroup, GroupLines, fingerprint, groups_to_lines
 
 log = logging.getLogger("searchkit")
@@ -51,56 +47,6 @@ unpickling.install()
 
 READER_ATTEMPTS = 10
 """Times opening a reader is tried while concurrent commits delete the segments it lists."""
-
-READ_DAMAGE: tuple[type[Exception], ...] = (
-    OSError,
-    EOFError,
-    struct.error,
-    zlib.error,
-    pickle.UnpicklingError,
-    # Whoosh stores metadata as pickles: a flipped byte can make unpickling
-    # import a module or look up a codec that does not exist.
-    ImportError,
-    LookupError,
-    CorruptIndexError,
-    TermNotFound,
-    ValueError,
-    TypeError,
-    AttributeError,
-    AssertionError,
-    OverflowError,
-    UnicodeDecodeError,
-)
-"""What Whoosh raises when the bytes it reads from an index are wrong: each of these,
-raised while reading an index, is reported as IndexCorruptError (see is_read_damage)."""
-
-_READING_MODULES = ("whoosh", "searchkit.storage", "searchkit.engine")
-"""Code that reads index files: an error whose last frame of ours or Whoosh's is here
-came from the index's bytes, any other is a bug in the code that raised it."""
-
-
-def is_read_damage(error: BaseException) -> bool:
-    """Whether ``error`` came from reading index files, not from a bug of ours.
-
-    A KeyError in snippet building or ranking is a bug; telling the user to
-    rebuild the index would not help them. So an error counts as damage only
-    if it is of a READ_DAMAGE kind and the innermost frame that belongs to
-    Whoosh or searchkit (frames of the standard library below it, such as
-    pickle or zlib, are skipped) is in the code that reads index files.
-    """
-    if not isinstance(error, READ_DAMAGE):
-        return False
-    innermost = None
-    traceback = error.__traceback__
-    while traceback is not None:
-        module = str(traceback.tb_frame.f_globals.get("__name__", ""))
-        if module.split(".")[0] in ("whoosh", "searchkit"):
-            innermost = module
-        traceback = traceback.tb_next
-    if innermost is None:
-        return False
-    return any(innermost == m or innermost.startswith(m + ".") for m in _READING_MODULES)
-
 
 METADATA_FILE = "searchkit.json"
 INDEX_NAME = "MAIN"
