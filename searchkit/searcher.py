@@ -1,8 +1,11 @@
 """Searching an index: ranked, filtered, paged queries with snippets.
 
-A Searcher is safe to share between threads (each thread gets its own Whoosh
-searcher) and sees documents committed after it was opened. It never imports
-the ingester, so the query path loads no HTML parser.
+A Searcher is safe to share between threads (the engine's ``IndexReader``
+gives each thread its own reader) and sees documents committed after it was
+opened. This module turns options and query text into engine calls and the
+engine's plain values into public ones (hits, snippets, results); every read
+of the index happens in ``searchkit.engine.reading``. It never imports the
+ingester, so the query path loads no HTML parser.
 """
 
 from __future__ import annotations
@@ -10,172 +13,28 @@ from __future__ import annotations
 import logging
 import os
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
-from typing import Any
 
-from whoosh import query as wq
-from whoosh.searching import Searcher as WhooshSearcher
-
-from searchkit.engine.analysis import AliasMatcher, NewsAnalyzer
 from searchkit.characters import clean_line
-from searchkit.engine.columns import live_column_values
 from searchkit.date_bounds import DateLike, parse_date_bound
-from searchkit.errors import (
-    DocumentNotFoundError,
-    IndexCorruptError,
-    QueryError,
-    SearchkitError,
-)
+from searchkit.engine.analysis import AliasMatcher, NewsAnalyzer
+from searchkit.engine.query_tree import QueryTree, is_nothing
+from searchkit.engine.reading import Filters, IndexReader, RankedDoc, ReadSession
+from searchkit.engine.schema import document_to_article, stored_date
+from searchkit.engine.storage import index_bytes, read_metadata
+from searchkit.errors import DocumentNotFoundError, QueryError
 from searchkit.models import Article, Hit, IndexStats, RankingSettings, SearchResults
 from searchkit.options import MAX_LIMIT, SORT_ORDERS
-from searchkit.query import (
-    SEARCH_FIELDS,
-    AliasRewriter,
-    ParsedQuery,
-    expansion_warnings,
-    keep_rarest_words,
-    make_parser,
-    parse_query,
-)
-from searchkit.engine.ranking import Ranker
-from searchkit.engine.schema import TEXT_FIELDS, build_schema, document_to_article, stored_date
+from searchkit.query import AliasRewriter, ParsedQuery, expansion_warnings, parse_query
 from searchkit.snippets import make_snippet
-from searchkit.engine.storage import (
-    READ_DAMAGE,
-    index_bytes,
-    is_read_damage,
-    open_index,
-    read_metadata,
-)
 from searchkit.synonyms import AliasGroup, Variant, load_synonyms
 
 log = logging.getLogger("searchkit")
 
 _GROUP_TOKEN = re.compile(r"=\w+")
 """How an alias group's index term looks in a query's text (see ``AliasGroup.token``)."""
-
-
-def _column_date(field: Any, value: Any) -> datetime | None:
-    """Decode a date column value; undated documents hold an out-of-range sentinel."""
-    try:
-        return stored_date(field.from_column_value(value))
-    except (OverflowError, TypeError, ValueError):
-        return None
-
-
-def _scan_columns(
-    reader: Any, sources: dict[str, int]
-) -> tuple[int, datetime | None, datetime | None]:
-    """Count outlets and find the date range from column storage (no stored-field loads)."""
-    first: datetime | None = None
-    last: datetime | None = None
-    published_field = reader.schema["published"]
-    for outlet, raw_date in live_column_values(reader, ("source", "published"), raw={"published"}):
-        if outlet:
-            sources[outlet] = sources.get(outlet, 0) + 1
-        published = _column_date(published_field, raw_date)
-        if published is not None and published.year > 1:
-            first = published if first is None or published < first else first
-            last = published if last is None or published > last else last
-    return reader.doc_count(), first, last
-
-
-def _matching_docs(searcher: WhooshSearcher, node: wq.Query) -> set[int]:
-    kind = type(node)
-    if kind is wq.Or and not getattr(node, "minmatch", 0):
-        docs: set[int] = set()
-        for child in node.children():
-            docs |= _matching_docs(searcher, child)
-        return docs
-    if kind is wq.And:
-        parts = sorted((_matching_docs(searcher, c) for c in node.children()), key=len)
-        return set.intersection(*parts) if parts else set()
-    if kind is wq.AndMaybe:
-        return _matching_docs(searcher, node.a)
-    if kind is wq.AndNot:
-        return _matching_docs(searcher, node.a) - _matching_docs(searcher, node.b)
-    return set(searcher.docs_for_query(node))
-
-
-def count_matches(searcher: WhooshSearcher, query: wq.Query, filters: wq.Query | None) -> int:
-    """Exactly how many live documents match ``query`` (within ``filters``).
-
-    Counted on the parsed query, not the ranked one: ranking only re-scores
-    the same documents (its extra clauses add to scores, never to matches).
-    Whoosh's own exact count (``len(results)``) walks the ranked query's
-    matcher tree a second time; on Reuters that was 18 ms of a 48 ms query.
-    Here each term's documents are read once into a set and the query's
-    And/Or/AndNot structure becomes set algebra (6 ms), falling back to
-    Whoosh's matcher for any other kind of clause (phrases, wildcards, ranges).
-    """
-    docs = _matching_docs(searcher, query)
-    if filters is not None and docs:
-        docs &= _matching_docs(searcher, filters)
-    return len(docs)
-
-
-def undated_matches(searcher: WhooshSearcher, query: wq.Query, filters: wq.Query | None) -> int:
-    """How many live documents match ``query`` (within ``filters``) but have no date.
-
-    A date filter cannot keep these, since they have no date to compare; a
-    user who asks for "since 2000" should hear how many were left out.
-    """
-    docs = _matching_docs(searcher, query)
-    if filters is not None and docs:
-        docs &= _matching_docs(searcher, filters)
-    if docs:
-        docs -= _matching_docs(searcher, wq.DateRange("published", None, None))
-    return len(docs)
-
-
-def highlight_terms(query: wq.Query, reader: Any) -> dict[str, set[str]]:
-    """The terms worth highlighting, by field: every term a document can match the query by.
-
-    Negated clauses are left out, wildcards expand to the index's terms. A hit's
-    snippet marks where these terms occur in its stored text, which is exactly
-    where the document matched them (the text is analysed as it was indexed).
-    This replaces Whoosh's per-hit matched terms, which it can only record by
-    tracking every matching document during the search.
-    """
-    wanted: dict[str, set[str]] = {}
-    pending = [query]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, wq.Not):
-            continue
-        if isinstance(node, wq.AndNot):
-            pending.append(node.a)
-            continue
-        if not node.is_leaf():
-            pending.extend(node.children())
-            continue
-        for field, term in node.existing_terms(reader, phrases=True, expand=True):
-            if field in TEXT_FIELDS:
-                text = term.decode("utf-8", "replace") if isinstance(term, bytes) else str(term)
-                wanted.setdefault(field, set()).add(text)
-    return wanted
-
-
-def relevance_scores(
-    searcher: WhooshSearcher, query: wq.Query, docnums: list[int]
-) -> dict[int, float]:
-    """The relevance score of each of ``docnums`` for ``query``, by document number.
-
-    A search sorted by a field gets that field's value back as each hit's
-    "score" (Whoosh collects the sort key there): under ``sort="date"`` every
-    hit's score was its publication time. Scoring just the page's documents
-    again, as a filter, gives the relevance scores at the cost of one more
-    pass over the query's postings.
-    """
-    if not docnums:
-        return {}
-    rescored = searcher.search(query, filter=set(docnums), limit=len(docnums))
-    return {hit.docnum: float(hit.score or 0.0) for hit in rescored}
 
 
 def outlet_key(name: str) -> str:
@@ -202,16 +61,6 @@ def _query_only_groups(
     return tuple(group for group in extra if not all(map(known, group.variants)))
 
 
-@dataclass(frozen=True)
-class _Filters:
-    """The filter a search runs within, and its outlet part alone (to count what the
-    date part left out: the documents without a date)."""
-
-    query: wq.Query | None
-    outlet: wq.Query | None
-    by_date: bool
-
-
 class Searcher:
     """Answers queries against an index directory; open once, search many times."""
 
@@ -232,55 +81,15 @@ class Searcher:
         self.index_dir = str(index_dir)
         metadata = read_metadata(self.index_dir)
         self.groups = metadata.groups(self.index_dir)
-        self._ix = open_index(self.index_dir, self.groups)
+        self._engine = IndexReader(self.index_dir, self.groups, settings)
         self._updated = metadata.updated
         extra = load_synonyms(synonyms) if synonyms is not None else ()
         query_groups = _query_only_groups(AliasMatcher.for_groups(self.groups), extra)
-        self._parsers = {
-            True: make_parser(self._ix.schema),
-            False: make_parser(build_schema(self.groups, query_aliases=False)),
-        }
         self._rewriters = {
             True: AliasRewriter(self.groups, query_groups),
             False: None,
         }
         self._analyzer = NewsAnalyzer(self.groups)
-        self._ranker = Ranker(settings)
-        self._local = threading.local()
-        self._open_searchers: list[WhooshSearcher] = []
-        self._lock = threading.Lock()
-        self._closed = False
-
-    # -- Whoosh searcher per thread -----------------------------------------
-
-    @contextmanager
-    def _whoosh(self) -> Iterator[WhooshSearcher]:
-        if self._closed:
-            raise SearchkitError("this Searcher is closed")
-        try:
-            current: WhooshSearcher | None = getattr(self._local, "searcher", None)
-            if current is None:
-                current = self._ix.searcher(weighting=self._ranker.weighting())
-                with self._lock:
-                    self._open_searchers.append(current)
-            elif not current.up_to_date():
-                # Not Whoosh's refresh(): its reader reuse misses new deletions
-                # in segments it already had open.
-                fresh = self._ix.searcher(weighting=self._ranker.weighting())
-                with self._lock:
-                    self._open_searchers.remove(current)
-                    self._open_searchers.append(fresh)
-                current.close()
-                current = fresh
-            self._local.searcher = current
-            yield current
-        except SearchkitError:
-            raise
-        except READ_DAMAGE as exc:
-            if not is_read_damage(exc):
-                raise
-            log.debug("reading the index failed; reporting it as damage", exc_info=True)
-            raise IndexCorruptError(self.index_dir, f"{type(exc).__name__}: {exc}") from exc
 
     # -- public API -----------------------------------------------------------
 
@@ -318,14 +127,15 @@ class Searcher:
         end = parse_date_bound(until, end_of_day=True, name="until")
         if start and end and start > end:
             raise QueryError("since is later than until: no date can match")
-        parsed = parse_query(query, self._parsers[use_synonyms], self._rewriters[use_synonyms])
-        plain = parse_query(query, self._parsers[False], None) if use_synonyms else parsed
+        engine = self._engine
+        parsed = parse_query(query, engine.parser(use_synonyms), self._rewriters[use_synonyms])
+        plain = parse_query(query, engine.parser(False), None) if use_synonyms else parsed
         warnings = list(parsed.warnings)
-        with self._whoosh() as searcher:
-            filters, filter_warnings = self._filters(searcher, source, start, end)
+        with engine.session() as session:
+            filters, filter_warnings = self._filters(session, source, start, end)
             warnings.extend(filter_warnings)
             return self._run(
-                searcher,
+                session,
                 query,
                 parsed,
                 plain,
@@ -340,41 +150,27 @@ class Searcher:
 
     def _filters(
         self,
-        searcher: WhooshSearcher,
+        session: ReadSession,
         source: str | None,
         start: datetime | None,
         end: datetime | None,
-    ) -> tuple[_Filters, list[str]]:
-        clauses: list[wq.Query] = []
+    ) -> tuple[Filters, list[str]]:
         warnings: list[str] = []
-        outlet: wq.Query | None = None
+        outlets: list[str] | None = None
         if source:
             wanted = outlet_key(source)
-            stored = (str(name) for name in searcher.reader().field_terms("source"))
-            matches = [name for name in stored if outlet_key(name) == wanted]
-            if not matches:
+            outlets = [name for name in session.outlet_names() if outlet_key(name) == wanted]
+            if not outlets:
                 warnings.append(f"no documents from outlet {source!r}")
-                clauses.append(wq.NullQuery)
-            elif len(matches) == 1:
-                clauses.append(wq.Term("source", matches[0]))
-            else:
-                clauses.append(wq.Or([wq.Term("source", match) for match in matches]))
-            outlet = clauses[0]
-        by_date = start is not None or end is not None
-        if by_date:
-            clauses.append(wq.DateRange("published", start, end))
-        if not clauses:
-            return _Filters(None, None, False), warnings
-        combined = clauses[0] if len(clauses) == 1 else wq.And(clauses)
-        return _Filters(combined, outlet, by_date), warnings
+        return session.filters(outlets, start, end), warnings
 
     def _run(
         self,
-        searcher: WhooshSearcher,
+        session: ReadSession,
         text: str,
         parsed: ParsedQuery,
         plain: ParsedQuery,
-        within: _Filters,
+        within: Filters,
         limit: int,
         page: int,
         sort: str,
@@ -382,57 +178,37 @@ class Searcher:
         warnings: list[str],
         snippets: bool = True,
     ) -> SearchResults:
-        filters = within.query
-        if parsed.query is wq.NullQuery or within.outlet is wq.NullQuery:
-            explain = (plain.query.__str__(), self._describe(parsed.query))
+        if is_nothing(parsed.query) or within.matches_nothing:
+            explain = (str(plain.query), self._describe(parsed.query))
             return SearchResults(text, (), 0, page, limit, *explain, tuple(warnings), {})
-        reader = searcher.reader()
-        kept, cut_warning = keep_rarest_words(
-            parsed.query,
-            lambda word: max(reader.doc_frequency(name, word) for name in SEARCH_FIELDS),
-        )
+        kept, cut_warning = session.keep_rarest_words(parsed.query)
         if cut_warning:
             parsed = replace(parsed, query=kept)
             warnings.append(cut_warning)
-        scored = self._ranker.prepare(
-            parsed.query, parsed.text, searcher, filters, feedback=sort == "relevance"
-        )
-        explain = (plain.query.__str__(), self._describe(scored.query))
-        options: dict[str, Any] = {"limit": page * limit, "filter": filters}
-        if sort == "date":
-            options["sortedby"] = "published"
-            options["reverse"] = True
-        ranked = list(searcher.search(scored.query, **options))
-        if scored.reranked and page * limit > scored.reranked:
-            # Past the documents feedback re-scored, the first pass's order goes on.
-            beyond = searcher.search(scored.base, **options)
-            ranked.extend(list(beyond)[scored.reranked :])
+        ranking = session.rank(parsed.query, parsed.text, within, limit, page, sort)
+        explain = (str(plain.query), self._describe_text(ranking.scored_query))
         warnings.extend(expansion_warnings(parsed))
-        total = count_matches(searcher, parsed.query, filters)
-        undated = undated_matches(searcher, parsed.query, within.outlet) if within.by_date else 0
-        window = ranked[(page - 1) * limit : page * limit]
-        if sort == "date":
-            scores = relevance_scores(searcher, scored.query, [hit.docnum for hit in window])
-        else:
-            scores = {hit.docnum: hit.score for hit in window}
-        wanted = highlight_terms(parsed.query, reader)
+        total = session.count_matches(parsed.query, within)
+        undated = session.undated_matches(parsed.query, within)
+        wanted = session.highlight_terms(parsed.query)
         hits = tuple(
-            self._hit(hit, rank, scores.get(hit.docnum), wanted if snippets else None)
-            for rank, hit in enumerate(window, start=(page - 1) * limit + 1)
+            self._hit(doc, rank, wanted if snippets else None)
+            for rank, doc in enumerate(ranking.docs, start=(page - 1) * limit + 1)
         )
         counts: dict[str, int] = {}
         if facets:
             # Over every match: the ranked query may cover only the best of them.
-            grouped = searcher.search(
-                parsed.query, filter=filters, groupedby="source", scored=False, limit=None
-            )
-            counts = {str(k): len(v) for k, v in grouped.groups("source").items() if k}
+            counts = session.outlet_counts(parsed.query, within)
         return SearchResults(
             text, hits, total, page, limit, *explain, tuple(warnings), counts, undated
         )
 
-    def _describe(self, node: wq.Query) -> str:
-        """The query as text, with each group token shown as its group's label.
+    def _describe(self, node: QueryTree) -> str:
+        """The query as text, with each group token shown as its group's label."""
+        return self._describe_text(str(node))
+
+    def _describe_text(self, text: str) -> str:
+        """``text`` with each group token shown as its group's label.
 
         One pass over the text's "=..." tokens, so it costs the same with
         100,000 groups as with ten.
@@ -443,13 +219,12 @@ class Searcher:
             name = matcher.label(match.group(0))
             return match.group(0) if name is None else f"<{name} group>"
 
-        return _GROUP_TOKEN.sub(label, str(node))
+        return _GROUP_TOKEN.sub(label, text)
 
-    def _hit(
-        self, hit: Any, rank: int, score: float | None, wanted: dict[str, set[str]] | None
-    ) -> Hit:
+    def _hit(self, doc: RankedDoc, rank: int, wanted: dict[str, set[str]] | None) -> Hit:
         """A result as the public value; ``wanted`` None means no snippet is made."""
-        stored = hit.fields()
+        stored = doc.stored
+        score = doc.score
         if wanted is None:
             return Hit(
                 rank=rank,
@@ -499,17 +274,17 @@ class Searcher:
 
     def get(self, doc_id: str) -> Article:
         """Return the stored article with this id; DocumentNotFoundError if there is none."""
-        with self._whoosh() as searcher:
-            stored = searcher.document(id=doc_id)
+        with self._engine.session() as session:
+            stored = session.document(doc_id)
         if stored is None:
             raise DocumentNotFoundError(doc_id)
         return document_to_article(stored)
 
     def stats(self) -> IndexStats:
         """Summarise the index: documents, outlets, date range, size and last update."""
-        with self._whoosh() as searcher:
+        with self._engine.session() as session:
             sources: dict[str, int] = {}
-            documents, first, last = _scan_columns(searcher.reader(), sources)
+            documents, first, last = session.scan_columns(sources)
         metadata = read_metadata(self.index_dir)
         return IndexStats(
             documents=documents,
@@ -523,13 +298,8 @@ class Searcher:
         )
 
     def close(self) -> None:
-        """Close every per-thread Whoosh searcher and the index."""
-        self._closed = True
-        with self._lock:
-            for searcher in self._open_searchers:
-                searcher.close()
-            self._open_searchers.clear()
-        self._ix.close()
+        """Close the index and everything reading it."""
+        self._engine.close()
 
     def __enter__(self) -> Searcher:
         return self
