@@ -794,7 +794,7 @@ def hostile_phrases(count: int, words: list[str], rng: random.Random) -> Iterato
 
 def phrases_section(work: Path, count: int, rng: random.Random) -> Row:
     """Hostile phrase queries on the BBC index: each bound applied must be in the warnings."""
-    from searchkit.query import (
+    from searchkit.engine.query_tree import (
         MAX_PHRASE_SLOP,
         MAX_PHRASE_WORDS,
         MAX_QUERY_PHRASE_WORDS,

@@ -1,21 +1,16 @@
 """Writing the index: a transaction of adds and deletes, and the incremental folder build.
 
-The Whoosh writer is used as a transaction: nothing is visible until commit,
-and a crash, Ctrl-C or full disk before then leaves the last committed index
-exactly as it was.
+The engine's writer (``searchkit.engine.writer``) is used as a transaction:
+nothing is visible until commit, and a crash, Ctrl-C or full disk before then
+leaves the last committed index exactly as it was.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import logging
 import multiprocessing
 import os
-import queue
-import signal
-import sys
 import threading
 import time
 from collections import deque
@@ -25,19 +20,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from whoosh import writing
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import FileIndex, LockError, clean_files
-from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.writing import IndexingError
-
-from searchkit.engine.analysis import NewsAnalyzer
-from searchkit.engine.columns import live_column_values
-from searchkit.engine.durable import DurableCommits, DurableSegmentWriter
+from searchkit.engine import writer as engine_writer
+from searchkit.engine.schema import article_to_document
+from searchkit.engine.storage import (
+    create_index,
+    has_index,
+    new_metadata,
+    open_index,
+    read_metadata,
+    write_metadata,
+)
+from searchkit.engine.writer import IndexWriter, follow_parent
 from searchkit.errors import (
     IndexCorruptError,
     IndexIncompatibleError,
-    IndexLockedError,
     IndexWriteError,
     IngestError,
     SearchkitError,
@@ -47,25 +43,11 @@ from searchkit.known_failures import KnownFailure, read_known_failures, write_kn
 from searchkit.models import Article, IndexReport, IngestFailure, SkippedPath
 from searchkit.pending import PendingDocuments
 from searchkit.safe_text import has_surrogate, path_text
-from searchkit.engine.schema import article_to_document
-from searchkit.engine.storage import (
-    INDEX_NAME,
-    READ_DAMAGE,
-    TrackingFileStorage,
-    create_index,
-    has_index,
-    is_read_damage,
-    new_metadata,
-    open_index,
-    read_metadata,
-    write_metadata,
-)
 from searchkit.synonyms import AliasGroup, fingerprint, resolve_groups
 from searchkit.titles import with_title
 
 log = logging.getLogger("searchkit")
 
-LOCK_INFO_FILE = "searchkit.lock"
 WRITER_MEMORY_MB = 256
 """Memory a single-process writer may use before it spills sorted postings to disk."""
 
@@ -88,14 +70,6 @@ _HTML_SUFFIXES = (".html", ".htm", ".warc", ".arc")
 ProgressCallback = Callable[[int, int], None]
 
 
-def _writer_pid(index_dir: str) -> int | None:
-    try:
-        info = json.loads((Path(index_dir) / LOCK_INFO_FILE).read_text(encoding="utf-8"))
-        return int(info["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def worker_count() -> int:
     """How many indexing worker processes a bulk write should use (1 = none).
 
@@ -116,221 +90,6 @@ def worker_count() -> int:
     if threading.active_count() > 1:
         return 1
     return max(1, min(cores, MAX_WORKERS))
-
-
-def _exit_with_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
-
-
-def _follow_parent(parent: int) -> None:
-    """Make a worker process ignore Ctrl-C and exit by itself once ``parent`` is gone.
-
-    The parent decides whether to commit or cancel, and a killed indexer must
-    not leave workers behind holding its pipes (and its callers' pipes) open.
-    ``parent`` is the pid taken before the fork: a parent killed before this
-    runs has already been replaced by another, which getppid() would return.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-
-
-@dataclass(frozen=True)
-class _SchemaOpener:
-    """What a worker opens its index through: the storage, with the parent writer's schema.
-
-    Whoosh's worker calls ``storage.open_index(name)``, which unpickles the
-    schema of the last commit. When this transaction changes the alias groups
-    that schema is the old one, and every document the worker analysed got
-    the old groups' terms (so the new aliases found nothing).
-    """
-
-    storage: Any
-    schema: Any
-
-    def open_index(self, indexname: str) -> FileIndex:
-        """The index as the parent writer sees it (its schema, not the pickled one)."""
-        return FileIndex(self.storage, schema=self.schema, indexname=indexname)
-
-
-_WRITE_FAILED = "write failed"
-"""Marks a worker's report of the OSError it stopped on, on the result queue."""
-WORKER_REPORT_SECONDS = 1.0
-"""How long the parent waits for a failed worker's report (it was written before it exited)."""
-
-
-class _WorkerTask(SubWriterTask):  # type: ignore[misc]
-    """Whoosh's indexing worker process, analysing with its parent's schema.
-
-    It ignores Ctrl-C (the parent decides whether to commit or cancel) and
-    exits by itself if the parent dies, so a killed indexer never leaves
-    workers behind holding its pipes open.
-    """
-
-    schema: Any = None
-    """The parent writer's schema (a forked worker inherits it; nothing is pickled)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._parent = os.getpid()
-
-    def run(self) -> None:
-        _follow_parent(self._parent)
-        storage = self.storage  # type: ignore[has-type]
-        if isinstance(storage, TrackingFileStorage):
-            storage.forget_inherited_files()
-        self.storage = _SchemaOpener(storage, self.schema)
-        try:
-            super().run()
-        except OSError as exc:
-            # A full disk: the parent reports it once, as its own write error, and
-            # deletes this worker's partial files; a traceback here would only
-            # repeat it, once per worker. Its files are closed first, so none is
-            # left for the garbage collector to warn about.
-            if isinstance(storage, TrackingFileStorage):
-                storage.close_abandoned_files()
-            self.resultqueue.put((_WRITE_FAILED, exc.errno, exc.strerror or str(exc)))
-            sys.exit(1)
-
-
-class _SegmentWriter(DurableSegmentWriter):
-    """Whoosh's single-process writer with durable commits (``DurableCommits``), running
-    ``after_toc`` before it releases the lock."""
-
-    after_toc: Callable[[], None] | None = None
-    """Called once the new table of contents is written, while the write lock is held."""
-
-    def __init__(self, ix: Any, **kwargs: Any) -> None:
-        try:
-            super().__init__(ix, **kwargs)
-        except OSError:
-            # Whoosh keeps the lock and scratch folder of a writer it failed to build.
-            self._cleanup_on_error()
-            raise
-
-    def _commit_toc(self, segments: Any) -> None:
-        super()._commit_toc(segments)
-        if self.after_toc is not None:
-            self.after_toc()
-
-
-class _ParallelWriter(DurableCommits, MpWriter):  # type: ignore[misc]
-    """Whoosh's multi-process writer, with the transaction guarantees of the plain one.
-
-    Analysis and posting-list building run in worker processes, each writing
-    its own segment (``multisegment=True``: upstream's single-segment mode can
-    lose documents). Compared with Whoosh's own MpWriter: a transaction too
-    small to fill one batch is indexed in-process (no fork); a worker that
-    crashed makes ``commit`` fail instead of silently dropping its documents;
-    ``cancel`` stops the workers instead of leaving them waiting forever; and a
-    commit is durable (``DurableCommits``).
-    """
-
-    def __init__(self, ix: Any, **kwargs: Any) -> None:
-        try:
-            super().__init__(ix, **kwargs)
-        except OSError:
-            self._cleanup_on_error()  # as in _SegmentWriter
-            raise
-
-    def _new_task(self) -> SubWriterTask:
-        if not self.tasks:
-            # Build the alias table before the first fork, so every worker inherits
-            # it instead of building its own (about a second at 100,000 groups).
-            for _name, field_type in self.schema.items():
-                analyzer = getattr(field_type, "analyzer", None)
-                if isinstance(analyzer, NewsAnalyzer):
-                    analyzer.prepare()
-        task = _WorkerTask(
-            self.storage,
-            self.indexname,
-            self.jobqueue,
-            self.resultqueue,
-            self.subargs,
-            self.multisegment,
-        )
-        task.schema = self.schema
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
-        if not self.tasks:
-            # Whoosh leaves docbuffer unannotated: (code, fields) pairs.
-            buffered: list[tuple[int, dict[str, Any]]] = self.docbuffer  # type: ignore[has-type]
-            self.docbuffer = []  # type: ignore[var-annotated]
-            for _code, fields in buffered:
-                writing.SegmentWriter.add_document(self, **fields)
-            writing.SegmentWriter.commit(self, mergetype=mergetype, optimize=optimize, merge=merge)
-            return
-        try:
-            if self.docbuffer:
-                self._enqueue()
-            for _task in self.tasks:
-                self.jobqueue.put(None)
-            for task in self.tasks:
-                task.join()
-            failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
-            if failed:
-                raise self._worker_failure(failed[0])
-            super()._commit(mergetype, optimize, merge)
-        except BaseException:
-            self._abandon()
-            raise
-        self._close_queues(wait=True)
-
-    def _worker_failure(self, status: int) -> OSError:
-        """The error a failed worker reported (a full disk says ENOSPC), else a generic one."""
-        for _task in self.tasks:
-            try:
-                report = self.resultqueue.get(timeout=WORKER_REPORT_SECONDS)
-            except queue.Empty:
-                break
-            if isinstance(report, tuple) and len(report) == 3 and report[0] == _WRITE_FAILED:
-                return OSError(report[1], report[2])
-        return OSError(f"an indexing worker process failed (exit status {status})")
-
-    def _abandon(self) -> None:
-        """After a failed commit: stop the workers and release the lock, committing nothing.
-
-        Whoosh's own commit leaves the lock held when it fails with workers.
-        The segment files stay open for the Indexer to close and delete.
-        """
-        for task in self.tasks:
-            if task.is_alive():
-                task.terminate()
-            task.join()
-        self._close_queues(wait=False)
-        self._cleanup_on_error()
-
-    after_toc: Callable[[], None] | None = None
-    """As for ``_SegmentWriter``: called after the new table of contents, under the lock."""
-
-    def _commit_toc(self, segments: Any) -> None:
-        super()._commit_toc(segments)
-        if self.after_toc is not None:
-            self.after_toc()
-
-    def cancel(self) -> None:
-        try:
-            for task in self.tasks:
-                if task.is_alive():
-                    task.terminate()
-                task.join()
-        finally:
-            self._close_queues(wait=False)
-            writing.SegmentWriter.cancel(self)
-
-    def _close_queues(self, *, wait: bool) -> None:
-        """Stop the queues' feeder threads: while one lingers, ``worker_count`` sees a
-        second thread and the next bulk write in this process gets no workers."""
-        for channel in (self.jobqueue, self.resultqueue):
-            channel.close()
-            if wait:
-                channel.join_thread()
-            else:  # workers were killed: nothing will read what is left in the pipe
-                channel.cancel_join_thread()
 
 
 _TEXT_FIELDS = ("id", "title", "body", "url", "source", "author")
@@ -391,7 +150,7 @@ class Indexer:
         self.outlets: OutletTable = resolve_outlets(outlets)
         self.rebuild = rebuild
         self.lock_timeout = lock_timeout
-        self._writer: Any = None
+        self._writer: IndexWriter | None = None
         self._parallel = False
         self._pending = PendingDocuments()
         self._deleted: set[str] = set()
@@ -421,43 +180,25 @@ class Indexer:
             self._ix = open_index(self.index_dir, self.groups)
 
     def _recreate_unreadable_index(self) -> None:
-        # The lock every Whoosh writer of this index takes (FileIndex.lock names it so).
-        lock = FileStorage(self.index_dir).lock(f"{INDEX_NAME}_WRITELOCK")
-        if not lock.acquire(blocking=False):
-            raise IndexLockedError(self.index_dir, _writer_pid(self.index_dir))
-        try:
-            log.warning("replacing the unreadable index at %s", self.index_dir)
-            create_index(self.index_dir, self.groups)
-        finally:
-            lock.release()
+        engine_writer.replace_unreadable_index(self.index_dir, self.groups)
 
     @property
     def clearing(self) -> bool:
         """True when the commit replaces all old segments (rebuild or re-analysis)."""
         return self.rebuild or self._reanalyze
 
-    def _ensure_writer(self) -> Any:
+    def _ensure_writer(self) -> IndexWriter:
         if self._writer is None:
-            procs = worker_count() if self._parallel else 1
-            if not getattr(self._ix.storage, "supports_multiproc_writing", False):
-                procs = 1
             try:
-                if procs > 1:
-                    self._writer = _ParallelWriter(
-                        self._ix,
-                        procs=procs,
-                        batchsize=WORKER_BATCH,
-                        multisegment=True,
-                        timeout=self.lock_timeout,
-                        delay=0.1,
-                        limitmb=WORKER_MEMORY_MB,
-                    )
-                else:
-                    self._writer = _SegmentWriter(
-                        self._ix, timeout=self.lock_timeout, delay=0.1, limitmb=WRITER_MEMORY_MB
-                    )
-            except LockError as exc:
-                raise IndexLockedError(self.index_dir, _writer_pid(self.index_dir)) from exc
+                self._writer = engine_writer.open_writer(
+                    self._ix,
+                    self.index_dir,
+                    procs=worker_count() if self._parallel else 1,
+                    batchsize=WORKER_BATCH,
+                    timeout=self.lock_timeout,
+                    limitmb=WRITER_MEMORY_MB,
+                    worker_limitmb=WORKER_MEMORY_MB,
+                )
             except OSError as exc:
                 self._discard_failed_write()
                 raise IndexWriteError(
@@ -487,29 +228,7 @@ class Indexer:
             log.info("alias groups changed since the last build; re-analysing every document")
 
     def _write_lock_info(self) -> None:
-        try:
-            info = {"pid": os.getpid(), "started": time.time()}
-            (Path(self.index_dir) / LOCK_INFO_FILE).write_text(json.dumps(info), "utf-8")
-        except OSError:
-            log.debug("could not record the writer's pid", exc_info=True)
-
-    @contextlib.contextmanager
-    def _reading_existing(self) -> Iterator[None]:
-        """Report damage met while the writer reads the committed index as IndexCorruptError.
-
-        Replacing, deleting and merging all read old segments; their bytes can
-        be wrong in as many ways as a searcher meets (and Whoosh's writer says
-        IndexingError when a damaged posting names a document that is not there).
-        """
-        try:
-            yield
-        except (SearchkitError, OSError):
-            raise  # an OSError here is a failed write (a full disk), reported by the caller
-        except (*READ_DAMAGE, IndexingError) as exc:
-            if not (isinstance(exc, IndexingError) or is_read_damage(exc)):
-                raise
-            log.debug("the index could not be read while writing", exc_info=True)
-            raise IndexCorruptError(self.index_dir, f"{type(exc).__name__}: {exc}") from exc
+        engine_writer.record_lock_holder(self.index_dir)
 
     # -- reading the current state ------------------------------------------
 
@@ -518,14 +237,7 @@ class Indexer:
 
         Read from column storage, so it costs no stored-field loading.
         """
-        writer = self._ensure_writer()
-        with self._reading_existing(), writer.reader() as reader:
-            return {
-                doc_id: (path, file_hash, content_hash)
-                for doc_id, path, file_hash, content_hash in live_column_values(
-                    reader, ("id", "path", "file_hash", "content_hash")
-                )
-            }
+        return self._ensure_writer().existing_documents()
 
     # -- writing -------------------------------------------------------------
 
@@ -568,11 +280,9 @@ class Indexer:
         """
         writer = self._ensure_writer()
         added = self._pending.discard(doc_id)
-        with self._reading_existing():
-            with writer.reader() as reader:
-                committed = reader.doc_frequency("id", doc_id) > 0 and doc_id not in self._deleted
-            if committed and not self.clearing:
-                writer.delete_by_term("id", doc_id)
+        committed = writer.has_document(doc_id) and doc_id not in self._deleted
+        if committed and not self.clearing:
+            writer.delete(doc_id)
         if committed:
             self._deleted.add(doc_id)
         return committed or added
@@ -582,19 +292,14 @@ class Indexer:
         if self._writer is None and not self.clearing:
             return
         writer = self._ensure_writer()
-        writer.after_toc = self._record_metadata
         self._metadata_error = None
         committing = False
         try:
-            with self._reading_existing():
-                self._hand_over_pending(writer)
-                if self.clearing and not self.rebuild:
-                    self._carry_over_untouched(writer)
-                committing = True
-                if self.clearing:
-                    writer.commit(mergetype=writing.CLEAR)
-                else:
-                    writer.commit()
+            self._hand_over_pending(writer)
+            if self.clearing and not self.rebuild:
+                self._carry_over_untouched(writer)
+            committing = True
+            writer.commit(clear=self.clearing, after_toc=self._record_metadata)
         except OSError as exc:
             if not committing:
                 self.cancel()  # the writer is still open: stop its workers, release its lock
@@ -617,13 +322,13 @@ class Indexer:
             raise self._metadata_error
         self._clear_lock_info()
 
-    def _hand_over_pending(self, writer: Any) -> None:
+    def _hand_over_pending(self, writer: IndexWriter) -> None:
         """Give the writer every pending document, in the order first added."""
         for doc in self._pending:
             if self.clearing:
-                writer.add_document(**doc)
+                writer.add(doc)
             else:
-                writer.update_document(**doc)
+                writer.replace(doc)
 
     def _record_metadata(self) -> None:
         """Record this commit's groups in searchkit.json, before the write lock is released.
@@ -638,14 +343,9 @@ class Indexer:
         except IndexWriteError as exc:
             self._metadata_error = exc
 
-    def _carry_over_untouched(self, writer: Any) -> None:
+    def _carry_over_untouched(self, writer: IndexWriter) -> None:
         """Re-add documents this transaction did not touch (re-analysing them)."""
-        with writer.reader() as reader:
-            for stored in reader.all_stored_fields():
-                doc_id = stored.get("id")
-                if doc_id in self._pending or doc_id in self._deleted:
-                    continue
-                writer.add_document(**stored)
+        writer.carry_over(lambda doc_id: doc_id in self._pending or doc_id in self._deleted)
 
     def cancel(self) -> None:
         """Discard every change since the last commit and release the lock."""
@@ -664,39 +364,13 @@ class Indexer:
             self._discard_failed_write()
 
     def _discard_failed_write(self) -> None:
-        """Close and delete what a failed or cancelled write left, and its lock record.
-
-        Whoosh deletes the files of segments that never reached a commit (this
-        writer's and its workers') only at the next successful commit; on a
-        full disk they are what fills it. They are deleted here as that commit
-        would (every segment file the current table of contents does not
-        list), under the write lock so no other writer's files are touched; if
-        another writer holds the lock, its commit deletes them.
-        """
-        self._close_abandoned_files()
-        lock = self._ix.lock("WRITELOCK")
-        try:
-            locked = bool(lock.acquire(blocking=False))
-        except OSError:
-            locked = False
-        if locked:
-            try:
-                toc = self._ix._read_toc()
-                clean_files(self._ix.storage, self._ix.indexname, toc.generation, toc.segments)
-            except READ_DAMAGE:
-                log.debug("could not delete the files of a failed write", exc_info=True)
-            finally:
-                lock.release()
+        """Close and delete what a failed or cancelled write left, and its lock record
+        (see ``engine.writer.discard_failed_write``)."""
+        engine_writer.discard_failed_write(self._ix)
         self._clear_lock_info()
 
-    def _close_abandoned_files(self) -> None:
-        storage = getattr(self._ix, "storage", None)
-        if isinstance(storage, TrackingFileStorage):
-            storage.close_abandoned_files()
-
     def _clear_lock_info(self) -> None:
-        with contextlib.suppress(OSError):
-            (Path(self.index_dir) / LOCK_INFO_FILE).unlink(missing_ok=True)
+        engine_writer.forget_lock_holder(self.index_dir)
 
     def close(self) -> None:
         """Commit pending changes and release the index."""
@@ -1051,7 +725,7 @@ def _extraction_pool(files: Sequence[Path]) -> Any:
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork on this platform: a spawned worker would re-import everything
         return None
-    return context.Pool(workers, initializer=_follow_parent, initargs=(os.getpid(),))
+    return context.Pool(workers, initializer=follow_parent, initargs=(os.getpid(),))
 
 
 def _html_kind(path: Path) -> bool:

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from searchkit.engine import durable
-from searchkit.models import IngestFailure
 from searchkit.engine.storage import new_file_mode
+from searchkit.models import IngestFailure
 
 log = logging.getLogger("searchkit")
 

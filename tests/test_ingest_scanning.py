@@ -179,8 +179,8 @@ def test_index_folders_are_never_read_as_articles(tmp_path: Path) -> None:
 
 
 def test_index_markers_name_the_files_storage_writes(tmp_path: Path) -> None:
-    from searchkit.ingest.scanning import is_index_folder
     from searchkit.engine.storage import FIRST_TOC, INDEX_NAME
+    from searchkit.ingest.scanning import is_index_folder
 
     assert is_index_folder([FIRST_TOC])
     assert is_index_folder([f"_{INDEX_NAME}_12.toc", "searchkit.json"])

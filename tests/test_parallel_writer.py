@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import searchkit.engine.writer as writer_module
 import searchkit.indexer as indexer_module
 from searchkit import Article, Indexer, IndexWriteError, Searcher, build_index
 
@@ -67,7 +68,7 @@ def test_a_small_batch_is_indexed_without_forking(
     def no_fork(self: object) -> None:
         raise AssertionError("a worker process was started for a small batch")
 
-    monkeypatch.setattr(indexer_module._WorkerTask, "start", no_fork)
+    monkeypatch.setattr(writer_module._WorkerTask, "start", no_fork)
     with Indexer(tmp_path) as indexer:
         indexer.add_many(articles(5))
     assert len(found(tmp_path, "harbour")) == 5
@@ -82,7 +83,7 @@ def test_a_crashed_worker_fails_the_commit_and_keeps_the_last_index(
     def crash(self: object) -> None:
         os._exit(3)
 
-    monkeypatch.setattr(indexer_module._WorkerTask, "run", crash)
+    monkeypatch.setattr(writer_module._WorkerTask, "run", crash)
     with pytest.raises(IndexWriteError), Indexer(tmp_path) as indexer:
         indexer.add_many(articles(MANY))
     assert multiprocessing.active_children() == []
@@ -223,8 +224,8 @@ def test_a_worker_whose_parent_died_before_it_started_exits(tmp_path: Path) -> N
 
     code = (
         "import os, time\n"
-        "from searchkit.indexer import _follow_parent\n"
-        "_follow_parent(os.getppid() + 1_000_000)\n"  # a pid that is not the parent
+        "from searchkit.engine.writer import follow_parent\n"
+        "follow_parent(os.getppid() + 1_000_000)\n"  # a pid that is not the parent
         "time.sleep(60)\n"
     )
     child = subprocess.run(

@@ -14,8 +14,9 @@ import pytest
 from test_reliability_support import run_cli
 
 import searchkit
-from searchkit.query import make_parser, parse_query
+from searchkit.engine.parser import make_parser
 from searchkit.engine.schema import build_schema
+from searchkit.query import parse_query
 
 ARTICLES = [
     searchkit.Article("brexit-trade", "Brexit and the economy", "Brexit weighs on the economy."),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import searchkit
-from searchkit.query import (
+from searchkit.engine.query_tree import (
     MAX_PHRASE_SLOP,
     MAX_PHRASE_WORDS,
     MAX_QUERY_PHRASE_WORDS,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import searchkit
-from searchkit import query as query_module
+from searchkit.engine import expansions as expansions_module
 from searchkit.engine.analysis import pattern_forms
 
 DOCS = {
@@ -90,7 +90,7 @@ def test_the_words_wildcards_examine_are_bounded_and_reported(
     searcher: searchkit.Searcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With a budget of 40 words, ``*order`` (70 words in the body) is searched in part."""
-    monkeypatch.setattr(query_module, "MAX_QUERY_SCANNED_WORDS", 40)
+    monkeypatch.setattr(expansions_module, "MAX_QUERY_SCANNED_WORDS", 40)
     results = searcher.search("*order ?ard")
     assert any(
         "body:*order was compared with only" in w and "examine at most 40" in w

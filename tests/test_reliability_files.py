@@ -35,6 +35,7 @@ from test_reliability_support import (
 )
 
 import searchkit
+import searchkit.engine.writer as writer_module
 import searchkit.indexer as indexer_module
 from searchkit.ingest import scan
 
@@ -418,14 +419,14 @@ WORKER_STORIES = indexer_module.WORKER_BATCH * 4
 def count_worker_starts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Force two indexing workers and count the worker processes started."""
     started: list[int] = []
-    original_start = indexer_module._WorkerTask.start
+    original_start = writer_module._WorkerTask.start
 
     def start(self: Any) -> None:
         started.append(1)
         original_start(self)
 
     monkeypatch.setattr(indexer_module, "worker_count", lambda: 2)
-    monkeypatch.setattr(indexer_module._WorkerTask, "start", start)
+    monkeypatch.setattr(writer_module._WorkerTask, "start", start)
     return started
 
 

@@ -20,16 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import searchkit
-from searchkit.query import (
-    MAX_EXPANSIONS,
-    MAX_QUERY_CHARS,
-    MAX_QUERY_EXPANSIONS,
-    MAX_QUERY_WORDS,
-    expansion_warnings,
-    make_parser,
-    parse_query,
-)
+from searchkit.engine.expansions import MAX_EXPANSIONS, MAX_QUERY_EXPANSIONS
+from searchkit.engine.parser import make_parser
+from searchkit.engine.query_tree import MAX_QUERY_WORDS
 from searchkit.engine.storage import open_index
+from searchkit.query import MAX_QUERY_CHARS, expansion_warnings, parse_query
 
 PATTERN_DOCS = 600
 FREQUENT_DOCS = 30
@@ -278,7 +273,6 @@ def test_patterns_under_binary_operators_are_capped(
     The benchmark found `[aa TO zz] ANDMAYBE government` taking 37 s on the BBC
     collection: the range under ANDMAYBE was expanded to every word, uncapped.
     """
-    from searchkit.query import make_parser
 
     def matched_leaves(node: Any) -> list[Any]:
         """The leaves Whoosh will match: through ``a`` and ``b`` for binary queries."""
@@ -289,7 +283,7 @@ def test_patterns_under_binary_operators_are_capped(
             return [leaf for child in children for leaf in matched_leaves(child)]
         return [node]
 
-    parser = make_parser(searcher._ix.schema)
+    parser = searcher._engine.parser(True)
     parsed = parse_query(f"harbour {operator} co*", parser, None)
     patterns = [node for node in matched_leaves(parsed.query) if "Prefix" in type(node).__name__]
     assert patterns and all(type(node).__name__.startswith("_Capped") for node in patterns)

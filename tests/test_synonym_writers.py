@@ -20,6 +20,7 @@ from test_reliability_support import run_cli
 from whoosh.filedb.filestore import FileStorage
 
 import searchkit
+import searchkit.engine.writer as writer_module
 import searchkit.indexer as indexer_module
 from searchkit.engine.storage import INDEX_NAME, read_metadata
 from searchkit.synonyms import fingerprint, resolve_groups
@@ -96,13 +97,13 @@ def test_workers_analyse_with_the_groups_of_the_running_build(
 ) -> None:
     monkeypatch.setattr(indexer_module, "worker_count", lambda: 2)
     started = []
-    original_start = indexer_module._WorkerTask.start
+    original_start = writer_module._WorkerTask.start
 
-    def counting_start(self: indexer_module._WorkerTask) -> None:
+    def counting_start(self: writer_module._WorkerTask) -> None:
         started.append(self)
         original_start(self)
 
-    monkeypatch.setattr(indexer_module._WorkerTask, "start", counting_start)
+    monkeypatch.setattr(writer_module._WorkerTask, "start", counting_start)
     marked = write_corpus(tmp_path / "corpus")
     index = tmp_path / "index"
     searchkit.build_index([tmp_path / "corpus"], index)

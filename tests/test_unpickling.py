@@ -511,7 +511,42 @@ def test_real_indexes_need_every_allowed_global_and_nothing_else(
     outcomes = {tuple(line.split("\t")) for line in lines}
     assert {o for o in outcomes if o[0] == "refused"} == set()
     used = {(module, name) for _outcome, module, name in outcomes}
-    assert used == {(entry.module, entry.name) for entry in unpickling.ALLOWED}
+    # Entries for classes that moved are only met in indexes written before the move.
+    current = {(entry.module, entry.name) for entry in unpickling.ALLOWED if not entry.moved_to}
+    assert used == current
+
+
+def test_an_index_naming_the_analyzer_where_it_lived_before_the_engine_still_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Indexes written before NewsAnalyzer moved to searchkit.engine.analysis name it
+    ``searchkit.analysis.NewsAnalyzer`` in their pickled schema, which tools and Whoosh read."""
+    from whoosh import index as whoosh_index
+
+    from searchkit.engine import analysis
+
+    index = tmp_path / "index"
+    with monkeypatch.context() as before_the_move:
+        before_the_move.setitem(sys.modules, "searchkit.analysis", analysis)
+        before_the_move.setattr(analysis.NewsAnalyzer, "__module__", "searchkit.analysis")
+        with Indexer(index) as indexer:
+            indexer.add(Article("a", "Harbour strike", "Crane drivers at the harbour struck."))
+    assert "searchkit.analysis" not in sys.modules
+    (toc,) = index.glob("*.toc")
+    assert b"csearchkit.analysis\nNewsAnalyzer\n" in toc.read_bytes()
+    ix = whoosh_index.open_dir(str(index))  # as tools do: with the pickled schema
+    assert type(ix.schema["body"].analyzer) is analysis.NewsAnalyzer
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == 1
+    ix.close()
+    with Searcher(index) as searcher:
+        assert [hit.id for hit in searcher.search("harbour")] == ["a"]
+    with Indexer(index) as indexer:  # a write replaces the TOC with the current module path
+        indexer.add(Article("b", "Ferry news", "The ferry ran late."))
+    (toc,) = index.glob("*.toc")
+    assert b"csearchkit.engine.analysis\nNewsAnalyzer\n" in toc.read_bytes()
+    with whoosh_index.open_dir(str(index)).searcher() as searcher:
+        assert searcher.doc_count() == 2
 
 
 # --------------------------------------------------------------------------- the patches

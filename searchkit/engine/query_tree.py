@@ -10,11 +10,13 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 from whoosh import query as wq
 
-QueryTree = wq.Query
-"""A parsed query, as the layers above the engine hold it: opaque, printable with ``str``."""
+QueryTree: TypeAlias = Any
+"""A parsed query (a Whoosh ``Query``), as the layers above the engine hold it: opaque,
+printable with ``str``. Spelled ``Any`` because mypy sees Whoosh as untyped."""
 
 SEARCH_FIELDS = ("title", "body")
 MAX_PHRASE_WORDS = 32
