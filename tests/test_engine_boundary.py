@@ -40,9 +40,7 @@ def test_no_module_outside_the_engine_imports_whoosh() -> None:
     outside = [path for path in modules(PACKAGE) if ENGINE not in path.parents]
     assert len(outside) > 10  # the walk found the package, not an empty folder
     offenders = {
-        str(path.relative_to(PACKAGE)): found
-        for path in outside
-        if (found := whoosh_imports(path))
+        str(path.relative_to(PACKAGE)): found for path in outside if (found := whoosh_imports(path))
     }
     assert offenders == {}
 
