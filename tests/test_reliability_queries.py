@@ -169,7 +169,7 @@ def test_many_patterns_share_one_budget(searcher: searchkit.Searcher) -> None:
 
 
 def test_the_cap_is_recorded_for_a_warning(index: Path) -> None:
-    """query.py records which patterns were capped (the Searcher turns them into warnings)."""
+    """The engine (expansions.py) records which patterns were capped; the Searcher warns."""
     ix = open_index(index, ())
     parser = make_parser(ix.schema)
     parsed = parse_query("co* harbour", parser, None)
