@@ -10,7 +10,6 @@ ingester, so the query path loads no HTML parser.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from dataclasses import replace
@@ -30,8 +29,6 @@ from searchkit.options import MAX_LIMIT, SORT_ORDERS
 from searchkit.query import AliasRewriter, ParsedQuery, expansion_warnings, parse_query
 from searchkit.snippets import make_snippet
 from searchkit.synonyms import AliasGroup, Variant, load_synonyms
-
-log = logging.getLogger("searchkit")
 
 _GROUP_TOKEN = re.compile(r"=\w+")
 """How an alias group's index term looks in a query's text (see ``AliasGroup.token``)."""
