@@ -34,15 +34,16 @@ from searchkit.models import (
 )
 
 if TYPE_CHECKING:
-    from searchkit.indexer import Indexer, build_index
+    from searchkit.indexer import Indexer
     from searchkit.ingest import extract, read_articles
     from searchkit.searcher import Searcher
+    from searchkit.sync import build_index
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "Indexer": "searchkit.indexer",
-    "build_index": "searchkit.indexer",
+    "build_index": "searchkit.sync",
     "Searcher": "searchkit.searcher",
     "extract": "searchkit.ingest",
     "read_articles": "searchkit.ingest",

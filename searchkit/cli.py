@@ -467,7 +467,7 @@ def _index_stdin(
     verbose: bool,
     strict: bool,
 ) -> None:
-    from searchkit.indexer import index_stream
+    from searchkit.sync import index_stream
 
     try:
         report = index_stream(

@@ -15,7 +15,7 @@ import pytest
 from test_reliability_support import BBC, run_cli
 
 import searchkit
-from searchkit import indexer as indexer_module
+from searchkit import sync as sync_module
 from searchkit.ingest.formats import kind_of
 from searchkit.known_failures import FAILURES_FILE
 
@@ -99,13 +99,13 @@ def test_an_unchanged_failing_file_is_not_parsed_again(
     first = searchkit.build_index([corpus], index)
     assert (first.added, first.failed) == (2, 2)
     parsed: list[str] = []
-    real = indexer_module._extract_file
+    real = sync_module._extract_file
 
     def recording(path: Path, data: bytes | None, fallback_url: str | None = None) -> list[Any]:
         parsed.append(path.name)
         return real(path, data, fallback_url)
 
-    monkeypatch.setattr(indexer_module, "_extract_file", recording)
+    monkeypatch.setattr(sync_module, "_extract_file", recording)
     again = searchkit.build_index([corpus], index)
     assert parsed == []
     assert (again.failed, again.unchanged, again.removed) == (0, 2, 0)

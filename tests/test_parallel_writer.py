@@ -18,6 +18,7 @@ import pytest
 
 import searchkit.engine.writer as writer_module
 import searchkit.indexer as indexer_module
+import searchkit.sync as sync_module
 from searchkit import Article, Indexer, IndexWriteError, Searcher, build_index
 
 MANY = indexer_module.WORKER_BATCH * 3 + 7  # several batches for each of two workers
@@ -168,11 +169,11 @@ def _page(n: int) -> str:
 def test_build_index_extracts_many_pages_in_a_pool_in_file_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(indexer_module, "POOL_MIN_PAGES", 4)
+    monkeypatch.setattr(sync_module, "POOL_MIN_PAGES", 4)
     pools: list[object] = []
-    real_pool = indexer_module._extraction_pool
+    real_pool = sync_module._extraction_pool
     monkeypatch.setattr(
-        indexer_module,
+        sync_module,
         "_extraction_pool",
         lambda files: pools.append(real_pool(files)) or pools[-1],
     )

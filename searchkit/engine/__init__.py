@@ -15,6 +15,6 @@ One job per module:
 - ``writer``: the writers and worker processes behind an Indexer transaction.
 
 Above it sit ingest, query-text clean-up (``searchkit.query``), the ``Indexer``
-transaction API and folder sync (``searchkit.indexer``), the ``Searcher``
+transaction API (``searchkit.indexer``), the folder sync (``searchkit.sync``), the ``Searcher``
 pipeline and the CLI; tests/test_engine_boundary.py keeps Whoosh out of them.
 """
