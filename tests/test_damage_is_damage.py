@@ -19,7 +19,7 @@ from searchkit import Article, IndexCorruptError, Indexer, Searcher
 # Each planted bug: (module, attribute) replaced by a function raising KeyError.
 PLANTED = {
     "snippets": ("searchkit.searcher", "make_snippet"),
-    "ranking": ("searchkit.engine.ranking", "lucene_idf"),
+    "ranking": ("searchkit.engine.scorer", "lucene_idf"),
 }
 
 CHILD = """

@@ -209,7 +209,8 @@ def test_garbled_column_value_is_reported_as_damage(tmp_path: Path) -> None:
 def test_garbled_names_inside_stored_pickles_are_damage(tmp_path: Path, name: bytes) -> None:
     """Whoosh pickles block metadata; a flipped letter in a module or codec name there
     makes unpickling import or look up something that does not exist (found by flipping
-    every byte of a small segment in turn)."""
+    every byte of a small segment in turn). Plain words are scored from the arrays
+    file, so the phrase below is what reads the postings."""
     import searchkit
 
     pristine = tmp_path / "pristine"
@@ -230,6 +231,9 @@ def test_garbled_names_inside_stored_pickles_are_damage(tmp_path: Path, name: by
         try:
             with searchkit.Searcher(index) as searcher:
                 searcher.search("ferry", facets=True)
+                # A phrase is matched on Whoosh's postings (positions), which is
+                # where their block metadata is read.
+                searcher.search('"ferry left"')
                 searcher.stats()
                 searcher.get("d1")
             outcomes.add("worked")

@@ -211,8 +211,25 @@ def index_snapshot(index: Path) -> dict[str, str]:
         return {str(doc["id"]): str(doc.get("content_hash", "")) for doc in searcher.documents()}
 
 
+def check_arrays_match_segments(index: Path) -> None:
+    """Every committed segment's scorer arrays exist and equal a rebuild from the segment."""
+    from searchkit.engine.arrays import arrays_mismatches
+    from searchkit.engine.storage import open_index, read_metadata
+
+    ix = open_index(str(index), read_metadata(index).groups(str(index)))
+    try:
+        with ix.reader() as reader:
+            assert arrays_mismatches(str(index), reader) == []
+    finally:
+        ix.close()
+
+
 def check_index_usable(index: Path, query: str = "the") -> int:
-    """Open the index with searchkit, run stats, a query and a lookup; return the document count."""
+    """Open the index with searchkit, run stats, a query and a lookup; return the document count.
+
+    Also checks the scorer's arrays against the committed segments.
+    """
+    check_arrays_match_segments(index)
     with searchkit.Searcher(index) as searcher:
         documents = searcher.stats().documents
         results = searcher.search(query, limit=5)

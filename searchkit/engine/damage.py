@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from whoosh.reading import CorruptIndexError, TermNotFound
 
+from searchkit.engine.arrays import ArraysDamaged
 from searchkit.errors import IndexCorruptError, SearchkitError
 
 log = logging.getLogger("searchkit")
@@ -47,6 +48,7 @@ raised while reading an index, is reported as IndexCorruptError (see is_read_dam
 _READING_MODULES = (
     "whoosh",
     "searchkit.engine.storage",
+    "searchkit.engine.arrays",
     "searchkit.engine.durable",
     "searchkit.engine.unpickling",
     "searchkit.engine.wildcards",
@@ -91,6 +93,9 @@ def reported_as_damage(index_dir: str) -> Iterator[None]:
         yield
     except SearchkitError:
         raise
+    except ArraysDamaged as exc:
+        log.debug("an arrays file is damaged", exc_info=True)
+        raise IndexCorruptError(index_dir, str(exc)) from exc
     except READ_DAMAGE as exc:
         if not is_read_damage(exc):
             raise

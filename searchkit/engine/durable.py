@@ -29,6 +29,8 @@ from typing import Any
 
 from whoosh.writing import SegmentWriter
 
+from searchkit.engine.arrays import ArraysOnFlush, ensure_arrays
+
 _UNSUPPORTED = (errno.EINVAL, errno.ENOTSUP, errno.EBADF)
 """What fsync on a folder raises where the file system does not support it."""
 
@@ -113,6 +115,8 @@ class DurableCommits:
         self._committed = frozenset(segment.segment_id() for segment in self.segments)
 
     def _commit_toc(self, segments: Sequence[Any]) -> None:
+        added = [segment for segment in segments if segment.segment_id() not in self._committed]
+        ensure_arrays(self.storage, self.schema, added)  # type: ignore[attr-defined]
         new_files = sorted(
             name
             for segment in segments
@@ -126,5 +130,5 @@ class DurableCommits:
         super()._commit_toc(segments)  # type: ignore[misc]
 
 
-class DurableSegmentWriter(DurableCommits, SegmentWriter):  # type: ignore[misc]
-    """Whoosh's single-process writer with durable commits."""
+class DurableSegmentWriter(ArraysOnFlush, DurableCommits, SegmentWriter):  # type: ignore[misc]
+    """Whoosh's single-process writer with durable commits and the scorer's arrays."""

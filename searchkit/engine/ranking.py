@@ -440,24 +440,22 @@ class FirstPassOnly(wq.Query):  # type: ignore[misc]
         return _ZeroScoreListMatcher(local) if local else matching.NullMatcher()
 
 
-def _relevance_model(searcher: Any, first: list[tuple[int, float]]) -> dict[str, float]:
+def _relevance_model(scorer: Any, first: list[tuple[int, float]]) -> dict[str, float]:
     """RM1: P(word | relevant), estimated from the first pass's best documents.
 
-    Each document's word distribution (term counts over its length) is
-    weighted by its share of the first-pass scores.
+    Each document's word distribution (its title and body term counts, from
+    the forward index, over its length) is weighted by its share of the
+    first-pass scores.
     """
     total_score = sum(score for _, score in first)
     model: dict[str, float] = {}
     if total_score <= 0:
         return model
-    analyzer = searcher.schema["body"].analyzer
     for docnum, score in first:
-        stored = searcher.stored_fields(docnum)
-        counts: dict[str, int] = {}
-        for fieldname in ("title", "body"):
-            for token in analyzer(stored.get(fieldname) or ""):
-                counts[token.text] = counts.get(token.text, 0) + 1
+        counts = scorer.collection.doc_terms(docnum)
         length = sum(counts.values())
+        if not length:
+            continue
         share = score / total_score
         for word, count in counts.items():
             model[word] = model.get(word, 0.0) + share * count / length
@@ -466,9 +464,9 @@ def _relevance_model(searcher: Any, first: list[tuple[int, float]]) -> dict[str,
 
 def _with_feedback(
     words: list[FieldedWord],
-    searcher: Any,
+    scorer: Any,
     query: wq.Query,
-    filters: wq.Query | None,
+    within: Any,
     settings: RankingSettings,
 ) -> ScoredQuery:
     """RM3: mix the query's own words with the relevance model's strongest words.
@@ -479,18 +477,16 @@ def _with_feedback(
     results and never adds any. Only the first pass's best RERANK_DEPTH
     documents are re-scored (see ScoredQuery).
     """
-    first = searcher.search(query, limit=RERANK_DEPTH, filter=filters)
-    best = [(hit.docnum, float(hit.score or 0.0)) for hit in first]
-    model = _relevance_model(searcher, best[: settings.feedback_docs])
+    best = scorer.top(query, within, RERANK_DEPTH)
+    model = _relevance_model(scorer, best[: settings.feedback_docs])
     ranked = sorted(model.items(), key=lambda item: (-item[1], item[0]))
     fieldnames = [term.fieldname for term in words[0].subqueries]
-    parent = searcher.get_parent()
-    common = parent.doc_count_all() * MAX_FEEDBACK_DOC_SHARE
+    common = scorer.stats.doc_count * MAX_FEEDBACK_DOC_SHARE
     top: list[tuple[str, float]] = []
     for word, p in ranked:
         if len(top) == settings.feedback_terms or p <= 0:
             break
-        if max(parent.doc_frequency(name, word) for name in fieldnames) <= common:
+        if max(scorer.doc_frequency(name, word) for name in fieldnames) <= common:
             top.append((word, p))
     if not top:
         return ScoredQuery(query, query)
@@ -547,8 +543,8 @@ class Ranker:
         self,
         query: wq.Query,
         text: str,
-        searcher: Any,
-        filters: wq.Query | None = None,
+        scorer: Any,
+        within: Any = None,
         feedback: bool = True,
     ) -> ScoredQuery:
         """Rewrite a parsed query into the one actually scored.
@@ -559,7 +555,7 @@ class Ranker:
         """
         repeats: dict[str, int] = {}
         if self.settings.count_repeats:
-            analyzer = searcher.schema["body"].analyzer
+            analyzer = scorer.collection.searcher.schema["body"].analyzer
             for token in analyzer(text, mode="query"):
                 repeats[token.text] = repeats.get(token.text, 0) + 1
         scored = _rewrite(query, self.settings, repeats)
@@ -571,4 +567,4 @@ class Ranker:
             scored = Unpruned(scored)
         if not feedback or words is None or self.settings.feedback_docs < 1:
             return ScoredQuery(scored, scored)
-        return _with_feedback(words, searcher, scored, filters, self.settings)
+        return _with_feedback(words, scorer, scored, within, self.settings)

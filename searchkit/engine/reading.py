@@ -22,13 +22,15 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
+from searchkit.engine.arrays import ArraysMissing, SegmentArrays
 from searchkit.engine.columns import live_column_values
 from searchkit.engine.damage import reported_as_damage
 from searchkit.engine.parser import QueryParser, make_parser
 from searchkit.engine.query_tree import SEARCH_FIELDS, QueryTree, keep_rarest_words
 from searchkit.engine.ranking import Ranker
 from searchkit.engine.schema import TEXT_FIELDS, build_schema, stored_date
-from searchkit.engine.storage import open_index
+from searchkit.engine.scorer import Collection, Scorer, best
+from searchkit.engine.storage import READER_ATTEMPTS, open_index
 from searchkit.errors import SearchkitError
 from searchkit.models import RankingSettings
 from searchkit.synonyms import AliasGroup
@@ -94,54 +96,6 @@ def _scan_columns(
     return reader.doc_count(), first, last
 
 
-def _matching_docs(searcher: WhooshSearcher, node: wq.Query) -> set[int]:
-    kind = type(node)
-    if kind is wq.Or and not getattr(node, "minmatch", 0):
-        docs: set[int] = set()
-        for child in node.children():
-            docs |= _matching_docs(searcher, child)
-        return docs
-    if kind is wq.And:
-        parts = sorted((_matching_docs(searcher, c) for c in node.children()), key=len)
-        return set.intersection(*parts) if parts else set()
-    if kind is wq.AndMaybe:
-        return _matching_docs(searcher, node.a)
-    if kind is wq.AndNot:
-        return _matching_docs(searcher, node.a) - _matching_docs(searcher, node.b)
-    return set(searcher.docs_for_query(node))
-
-
-def count_matches(searcher: WhooshSearcher, query: wq.Query, filters: wq.Query | None) -> int:
-    """Exactly how many live documents match ``query`` (within ``filters``).
-
-    Counted on the parsed query, not the ranked one: ranking only re-scores
-    the same documents (its extra clauses add to scores, never to matches).
-    Whoosh's own exact count (``len(results)``) walks the ranked query's
-    matcher tree a second time; on Reuters that was 18 ms of a 48 ms query.
-    Here each term's documents are read once into a set and the query's
-    And/Or/AndNot structure becomes set algebra (6 ms), falling back to
-    Whoosh's matcher for any other kind of clause (phrases, wildcards, ranges).
-    """
-    docs = _matching_docs(searcher, query)
-    if filters is not None and docs:
-        docs &= _matching_docs(searcher, filters)
-    return len(docs)
-
-
-def undated_matches(searcher: WhooshSearcher, query: wq.Query, filters: wq.Query | None) -> int:
-    """How many live documents match ``query`` (within ``filters``) but have no date.
-
-    A date filter cannot keep these, since they have no date to compare; a
-    user who asks for "since 2000" should hear how many were left out.
-    """
-    docs = _matching_docs(searcher, query)
-    if filters is not None and docs:
-        docs &= _matching_docs(searcher, filters)
-    if docs:
-        docs -= _matching_docs(searcher, wq.DateRange("published", None, None))
-    return len(docs)
-
-
 def highlight_terms(query: wq.Query, reader: Any) -> dict[str, set[str]]:
     """The terms worth highlighting, by field: every term a document can match the query by.
 
@@ -170,29 +124,31 @@ def highlight_terms(query: wq.Query, reader: Any) -> dict[str, set[str]]:
     return wanted
 
 
-def relevance_scores(
-    searcher: WhooshSearcher, query: wq.Query, docnums: list[int]
-) -> dict[int, float]:
-    """The relevance score of each of ``docnums`` for ``query``, by document number.
-
-    A search sorted by a field gets that field's value back as each hit's
-    "score" (Whoosh collects the sort key there): under ``sort="date"`` every
-    hit's score was its publication time. Scoring just the page's documents
-    again, as a filter, gives the relevance scores at the cost of one more
-    pass over the query's postings.
-    """
-    if not docnums:
-        return {}
-    rescored = searcher.search(query, filter=set(docnums), limit=len(docnums))
-    return {hit.docnum: float(hit.score or 0.0) for hit in rescored}
-
-
 class ReadSession:
-    """One search's reads, through this thread's Whoosh searcher (see ``IndexReader.session``)."""
+    """One search's reads, through this thread's Whoosh searcher and the segments' arrays
+    (see ``IndexReader.session``).
 
-    def __init__(self, searcher: WhooshSearcher, ranker: Ranker) -> None:
+    Scoring, counting and facets all come from one ``Scorer``, which evaluates
+    each node of a query tree once: the matches the ranking found are the ones
+    counted and grouped.
+    """
+
+    def __init__(self, searcher: WhooshSearcher, collection: Collection, ranker: Ranker) -> None:
         self._searcher = searcher
         self._ranker = ranker
+        self._scorer = Scorer(collection, ranker.settings)
+        self._matches: dict[int, tuple[QueryTree, list[Any]]] = {}
+
+    def _inside(self, node: QueryTree | None) -> list[Any] | None:
+        """Each segment's documents matching a filter (None: no filter)."""
+        return None if node is None else self._scorer.matching_ids(node)
+
+    def _matches_of(self, query: QueryTree) -> list[Any]:
+        """The matches of a parsed query: the ranked base query's, when it was ranked."""
+        remembered = self._matches.get(id(query))
+        if remembered is not None and remembered[0] is query:
+            return remembered[1]
+        return self._scorer.evaluate(query)
 
     def outlet_names(self) -> Iterator[str]:
         """Every outlet name stored in the index, as stored."""
@@ -238,35 +194,45 @@ class ReadSession:
         ``text`` is the query as parsed (a word typed twice counts twice). Each
         document's score is its relevance, whatever the order.
         """
-        searcher = self._searcher
-        within = filters.query
-        scored = self._ranker.prepare(query, text, searcher, within, feedback=sort == "relevance")
-        options: dict[str, Any] = {"limit": page * limit, "filter": within}
+        scorer = self._scorer
+        inside = self._inside(filters.query)
+        scored = self._ranker.prepare(query, text, scorer, inside, feedback=sort == "relevance")
+        base = scorer.evaluate(scored.base)
+        # The rewritten query matches exactly what the parsed one does (ranking only
+        # re-scores): counts and facets reuse these matches.
+        self._matches[id(query)] = (query, base)
+        wanted = page * limit
+        ids, scores = scorer.flatten(base, inside)
         if sort == "date":
-            options["sortedby"] = "published"
-            options["reverse"] = True
-        ranked = list(searcher.search(scored.query, **options))
-        if scored.reranked and page * limit > scored.reranked:
-            # Past the documents feedback re-scored, the first pass's order goes on.
-            beyond = searcher.search(scored.base, **options)
-            ranked.extend(list(beyond)[scored.reranked :])
-        window = ranked[(page - 1) * limit : page * limit]
-        if sort == "date":
-            scores = relevance_scores(searcher, scored.query, [hit.docnum for hit in window])
+            ranked = scorer.newest_first(ids, scores, wanted)
+        elif scored.query is scored.base:
+            ranked = best(ids, scores, wanted)
         else:
-            scores = {hit.docnum: hit.score for hit in window}
-        docs = [RankedDoc(hit.docnum, scores.get(hit.docnum), hit.fields()) for hit in window]
+            ranked = scorer.top(scored.query, inside, wanted)
+            if scored.reranked and wanted > scored.reranked:
+                # Past the documents feedback re-scored, the first pass's order goes on.
+                ranked.extend(best(ids, scores, wanted)[scored.reranked :])
+        window = ranked[(page - 1) * limit : page * limit]
+        stored = self._searcher.stored_fields
+        docs = [RankedDoc(docnum, score, stored(docnum)) for docnum, score in window]
         return Ranking(docs, str(scored.query))
 
     def count_matches(self, query: QueryTree, filters: Filters) -> int:
         """Exactly how many live documents match ``query`` within ``filters``."""
-        return count_matches(self._searcher, query, filters.query)
+        ids, _scores = self._scorer.flatten(self._matches_of(query), self._inside(filters.query))
+        return len(ids)
 
     def undated_matches(self, query: QueryTree, filters: Filters) -> int:
-        """How many documents a date filter left out for having no date (0 without one)."""
+        """How many documents a date filter left out for having no date (0 without one).
+
+        A date filter cannot keep these, since they have no date to compare; a
+        user who asks for "since 2000" should hear how many were left out.
+        """
         if not filters.by_date:
             return 0
-        return undated_matches(self._searcher, query, filters.outlet)
+        scorer = self._scorer
+        ids, _scores = scorer.flatten(self._matches_of(query), self._inside(filters.outlet))
+        return scorer.undated_count(scorer.split(ids))
 
     def highlight_terms(self, query: QueryTree) -> dict[str, set[str]]:
         """The terms worth highlighting in a hit, by field (see ``highlight_terms``)."""
@@ -274,10 +240,9 @@ class ReadSession:
 
     def outlet_counts(self, query: QueryTree, filters: Filters) -> dict[str, int]:
         """How many of every match (not just the ranked ones) each outlet has."""
-        grouped = self._searcher.search(
-            query, filter=filters.query, groupedby="source", scored=False, limit=None
-        )
-        return {str(k): len(v) for k, v in grouped.groups("source").items() if k}
+        scorer = self._scorer
+        ids, _scores = scorer.flatten(self._matches_of(query), self._inside(filters.query))
+        return scorer.outlet_counts(scorer.split(ids))
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """The stored fields of the document with this id, or None."""
@@ -307,6 +272,7 @@ class IndexReader:
         }
         self._ranker = Ranker(settings)
         self._local = threading.local()
+        self._arrays: dict[str, SegmentArrays] = {}
         self._open_searchers: list[WhooshSearcher] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -323,27 +289,46 @@ class IndexReader:
         is covered too; an error from our own code there passes unchanged.
         """
         with reported_as_damage(self.index_dir):
-            yield ReadSession(self._searcher(), self._ranker)
+            searcher, collection = self._searcher()
+            yield ReadSession(searcher, collection, self._ranker)
 
-    def _searcher(self) -> WhooshSearcher:
+    def _replace_searcher(self, current: WhooshSearcher | None) -> WhooshSearcher:
+        """A new Whoosh searcher on the latest commit, closing ``current``.
+
+        Not Whoosh's refresh(): its reader reuse misses new deletions in
+        segments it already had open.
+        """
+        fresh = self._ix.searcher(weighting=self._ranker.weighting())
+        with self._lock:
+            if current is not None:
+                self._open_searchers.remove(current)
+            self._open_searchers.append(fresh)
+        if current is not None:
+            current.close()
+        return fresh
+
+    def _searcher(self) -> tuple[WhooshSearcher, Collection]:
+        """This thread's searcher on the latest commit, and its segments' arrays."""
         if self._closed:
             raise SearchkitError("this Searcher is closed")
         current: WhooshSearcher | None = getattr(self._local, "searcher", None)
-        if current is None:
-            current = self._ix.searcher(weighting=self._ranker.weighting())
-            with self._lock:
-                self._open_searchers.append(current)
-        elif not current.up_to_date():
-            # Not Whoosh's refresh(): its reader reuse misses new deletions
-            # in segments it already had open.
-            fresh = self._ix.searcher(weighting=self._ranker.weighting())
-            with self._lock:
-                self._open_searchers.remove(current)
-                self._open_searchers.append(fresh)
-            current.close()
-            current = fresh
+        if current is None or not current.up_to_date():
+            current = self._replace_searcher(current)
+        collection: Collection | None = getattr(self._local, "collection", None)
+        attempt = 0
+        while collection is None or collection.searcher is not current:
+            try:
+                collection = Collection(current, self.index_dir, self._arrays)
+            except ArraysMissing:
+                # A commit replaced a segment between opening the searcher and its
+                # arrays (and deleted both): the next commit's searcher has them.
+                attempt += 1
+                if current.up_to_date() or attempt == READER_ATTEMPTS:
+                    raise
+                current = self._replace_searcher(current)
         self._local.searcher = current
-        return current
+        self._local.collection = collection
+        return current, collection
 
     def close(self) -> None:
         """Close every per-thread Whoosh searcher and the index."""

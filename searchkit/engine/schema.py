@@ -14,7 +14,8 @@ from searchkit.safe_text import path_text
 from searchkit.synonyms import AliasGroup
 
 # Bump when fields or analysis change in a way old indexes cannot serve.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+"""3: every segment has a scorer arrays file (engine/arrays.py); older indexes must be rebuilt."""
 
 # How much a title match outweighs a body match (BM25F field weight).
 TITLE_BOOST = 2.0

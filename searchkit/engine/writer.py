@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh import writing
+from whoosh import multiproc, writing
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, LockError, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import IndexingError
 
 from searchkit.engine.analysis import NewsAnalyzer
+from searchkit.engine.arrays import ArraysOnFlush
 from searchkit.engine.columns import live_column_values
 from searchkit.engine.damage import READ_DAMAGE, is_read_damage
 from searchkit.engine.durable import DurableCommits, DurableSegmentWriter
@@ -110,6 +111,10 @@ WORKER_REPORT_SECONDS = 1.0
 """How long the parent waits for a failed worker's report (it was written before it exited)."""
 
 
+class _WorkerSegmentWriter(ArraysOnFlush, writing.SegmentWriter):  # type: ignore[misc]
+    """A worker's writer: Whoosh's, writing the scorer's arrays with its segment."""
+
+
 class _WorkerTask(SubWriterTask):  # type: ignore[misc]
     """Whoosh's indexing worker process, analysing with its parent's schema.
 
@@ -131,6 +136,9 @@ class _WorkerTask(SubWriterTask):  # type: ignore[misc]
         if isinstance(storage, TrackingFileStorage):
             storage.forget_inherited_files()
         self.storage = _SchemaOpener(storage, self.schema)
+        # Whoosh's task builds its writer from this module global; in this forked
+        # child only, it becomes the writer that also writes the segment's arrays.
+        multiproc.SegmentWriter = _WorkerSegmentWriter
         try:
             super().run()
         except OSError as exc:
@@ -165,7 +173,7 @@ class _SegmentWriter(DurableSegmentWriter):
             self.after_toc()
 
 
-class _ParallelWriter(DurableCommits, MpWriter):  # type: ignore[misc]
+class _ParallelWriter(ArraysOnFlush, DurableCommits, MpWriter):  # type: ignore[misc]
     """Whoosh's multi-process writer, with the transaction guarantees of the plain one.
 
     Analysis and posting-list building run in worker processes, each writing

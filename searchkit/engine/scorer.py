@@ -1,0 +1,521 @@
+"""The vectorised scorer: BM25F over the per-segment arrays, one query-tree visitor.
+
+A query tree (Whoosh query objects, as the parser and the ranker build them)
+is evaluated bottom-up into, for each segment, the ascending ids of the
+documents it matches and their scores. Words searched over title and body
+(``FieldedWord``) and single-field words are scored here from the arrays with
+numpy; Boolean structure becomes sorted-array set operations with the scores
+Whoosh's matchers would add (a union adds, an intersection adds, AndNot keeps
+the left side's, AndMaybe adds the right side where the left matches). What
+the arrays cannot answer (phrases need positions; wildcards, ranges and other
+fields) is matched by Whoosh's own matcher for that subtree, scored by the same
+BM25 weighting and statistics, so the tree is matched exactly, whatever it holds.
+
+The statistics (live document count, field lengths, document frequencies) are
+computed when the query runs, from every segment's live documents, so they are
+exact after incremental updates and deletions; ``CollectionStats`` can also be
+given from outside, which is how shards can score with global statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+
+from searchkit.engine.arrays import TEXT_FIELDS, ArraysDamaged, SegmentArrays, load_arrays
+from searchkit.engine.ranking import (
+    FeedbackWords,
+    FieldedWord,
+    FirstPassOnly,
+    ScoredOr,
+    Unpruned,
+    lucene_idf,
+)
+from searchkit.models import RankingSettings
+
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_SCORES = np.zeros(0, dtype=np.float64)
+
+Matches = tuple[np.ndarray, np.ndarray]
+"""One segment's matches: ascending local document ids and their scores."""
+
+
+@dataclass(frozen=True)
+class CollectionStats:
+    """What BM25F needs to know about the whole collection: live documents and field lengths.
+
+    Document frequencies are asked per query word (``Collection.doc_frequency``).
+    """
+
+    doc_count: int
+    field_lengths: dict[str, float]
+
+    def avg_length(self, fieldname: str) -> float:
+        """The mean length of a field over live documents (1.0 for an empty collection)."""
+        if not self.doc_count:
+            return 1.0
+        return self.field_lengths.get(fieldname, 0.0) / self.doc_count or 1.0
+
+
+@dataclass
+class _Segment:
+    arrays: SegmentArrays
+    offset: int
+    leaf: Any
+    live: np.ndarray | None
+    term_cache: dict[str, int] = field(default_factory=dict)
+    _sources: dict[str, int] | None = None
+
+    def source_code(self, name: str) -> int:
+        """The segment's code for an outlet name, or -1 if no document of it has that outlet."""
+        if self._sources is None:
+            self._sources = {n: i for i, n in enumerate(self.arrays.source_names())}
+        return self._sources.get(name, -1)
+
+    def live_only(self, ids: np.ndarray) -> np.ndarray:
+        """``ids`` without the deleted documents."""
+        return ids if self.live is None else ids[self.live[ids]]
+
+    def term_id(self, text: str) -> int:
+        found = self.term_cache.get(text)
+        if found is None:
+            found = self.term_cache[text] = self.arrays.term_id(text)
+        return found
+
+    def postings(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The live documents holding ``text`` and its title and body frequencies there."""
+        row = self.term_id(text)
+        if row < 0:
+            return _EMPTY_IDS, _EMPTY_IDS, _EMPTY_IDS
+        start, end = int(self.arrays.term_offsets[row]), int(self.arrays.term_offsets[row + 1])
+        docs = self.arrays.post_docs[start:end]
+        title = self.arrays.tf_title[start:end]
+        body = self.arrays.tf_body[start:end]
+        if self.live is not None:
+            keep = self.live[docs]
+            docs, title, body = docs[keep], title[keep], body[keep]
+        return docs, title, body
+
+
+class Collection:
+    """The segments of one open Whoosh searcher, with their arrays and live masks.
+
+    ``cache`` maps a segment id to its mapped arrays; segments never change
+    once written, so a cache kept across searcher refreshes only ever gains
+    and drops whole segments.
+    """
+
+    def __init__(self, searcher: Any, folder: str, cache: dict[str, SegmentArrays]) -> None:
+        self.searcher = searcher
+        self.segments: list[_Segment] = []
+        for leaf, offset in searcher.leaf_searchers():
+            segment = leaf.reader().segment()
+            segment_id = segment.segment_id()
+            arrays = cache.get(segment_id)
+            if arrays is None:
+                arrays = cache[segment_id] = load_arrays(folder, segment_id)
+            if arrays.doc_count != segment.doc_count_all():
+                raise ArraysDamaged(f"{segment_id}'s arrays do not match its segment")
+            live = None
+            if segment.has_deletions():
+                live = np.ones(arrays.doc_count, dtype=bool)
+                live[np.fromiter(segment.deleted_docs(), dtype=np.int64)] = False
+            self.segments.append(_Segment(arrays, offset, leaf, live))
+        self._df_cache: dict[tuple[str, str], int] = {}
+        self._stats: CollectionStats | None = None
+
+    def stats(self) -> CollectionStats:
+        """This collection's own statistics, over live documents."""
+        if self._stats is None:
+            count = 0
+            lengths = dict.fromkeys(TEXT_FIELDS, 0.0)
+            for segment in self.segments:
+                arrays = segment.arrays
+                if segment.live is None:
+                    count += arrays.doc_count
+                    lengths["title"] += float(arrays.length_title.sum(dtype=np.float64))
+                    lengths["body"] += float(arrays.length_body.sum(dtype=np.float64))
+                else:
+                    count += int(segment.live.sum())
+                    lengths["title"] += float(arrays.length_title[segment.live].sum())
+                    lengths["body"] += float(arrays.length_body[segment.live].sum())
+            self._stats = CollectionStats(count, lengths)
+        return self._stats
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """How many live documents hold ``text`` in ``fieldname``."""
+        key = (fieldname, text)
+        found = self._df_cache.get(key)
+        if found is not None:
+            return found
+        total = 0
+        if fieldname in TEXT_FIELDS:
+            for segment in self.segments:
+                row = segment.term_id(text)
+                if row < 0:
+                    continue
+                if segment.live is None:
+                    df = segment.arrays.df_title if fieldname == "title" else segment.arrays.df_body
+                    total += int(df[row])
+                else:
+                    _docs, title, body = segment.postings(text)
+                    total += int(np.count_nonzero(title if fieldname == "title" else body))
+        else:
+            reader = self.searcher.reader()
+            total = int(reader.doc_frequency(fieldname, text))
+        self._df_cache[key] = total
+        return total
+
+    def doc_terms(self, docnum: int) -> dict[str, int]:
+        """A document's terms over title and body with their counts (the forward index)."""
+        for segment in reversed(self.segments):
+            if docnum >= segment.offset:
+                local = docnum - segment.offset
+                arrays = segment.arrays
+                start = int(arrays.doc_offsets[local])
+                end = int(arrays.doc_offsets[local + 1])
+                rows = arrays.fwd_terms[start:end]
+                counts = arrays.fwd_counts[start:end]
+                return {arrays.term_text(int(r)): int(c) for r, c in zip(rows, counts, strict=True)}
+        return {}
+
+
+def _union(parts: Sequence[Matches]) -> Matches:
+    """Documents matching any part; scores added where several match."""
+    parts = [part for part in parts if len(part[0])]
+    if not parts:
+        return _EMPTY_IDS, _EMPTY_SCORES
+    if len(parts) == 1:
+        return parts[0]
+    ids = np.concatenate([part[0] for part in parts])
+    scores = np.concatenate([part[1] for part in parts])
+    unique, inverse = np.unique(ids, return_inverse=True)
+    return unique, np.bincount(inverse, weights=scores, minlength=len(unique))
+
+
+def _intersection(left: Matches, right: Matches, add: bool = True) -> Matches:
+    ids, at_left, at_right = np.intersect1d(
+        left[0], right[0], assume_unique=True, return_indices=True
+    )
+    scores = left[1][at_left] + right[1][at_right] if add else left[1][at_left]
+    return ids, scores
+
+
+def _without(left: Matches, right: Matches) -> Matches:
+    keep = ~np.isin(left[0], right[0], assume_unique=True)
+    return left[0][keep], left[1][keep]
+
+
+def _plus_optional(left: Matches, right: Matches) -> Matches:
+    _ids, at_left, at_right = np.intersect1d(
+        left[0], right[0], assume_unique=True, return_indices=True
+    )
+    scores = left[1].copy()
+    scores[at_left] += right[1][at_right]
+    return left[0], scores
+
+
+class Scorer:
+    """Evaluates query trees over a Collection with BM25F (``RankingSettings``)."""
+
+    def __init__(
+        self,
+        collection: Collection,
+        settings: RankingSettings,
+        stats: CollectionStats | None = None,
+        doc_frequency: Callable[[str, str], int] | None = None,
+    ) -> None:
+        self.collection = collection
+        self.settings = settings
+        self.stats = stats if stats is not None else collection.stats()
+        self.doc_frequency = doc_frequency or collection.doc_frequency
+        # A query's tree is evaluated once per node: the first pass, the total, the
+        # facets and the undated count all reuse the base query's matches.
+        self._memo: dict[int, tuple[Any, list[Matches]]] = {}
+        self._visits: dict[type, Callable[[Any], list[Matches]]] = {
+            FieldedWord: self._fielded_word,
+            wq.Term: self._term,
+            ScoredOr: self._scored_or,
+            FeedbackWords: self._plain_union,
+            wq.Or: self._or,
+            wq.And: self._and,
+            wq.AndNot: self._and_not,
+            wq.AndMaybe: self._and_maybe,
+            wq.Require: self._require,
+            Unpruned: lambda node: self.evaluate(node.child),
+            FirstPassOnly: self._first_pass_only,
+            wq.DateRange: self._date_range,
+        }
+
+    # -- the visitor ----------------------------------------------------------
+
+    def evaluate(self, node: Any) -> list[Matches]:
+        """Each segment's matches for ``node``: ascending local ids and scores."""
+        if node is wq.NullQuery:
+            return self._nothing()
+        remembered = self._memo.get(id(node))
+        if remembered is not None and remembered[0] is node:
+            return remembered[1]
+        visit = self._visits.get(type(node))
+        result = self._by_whoosh(node) if visit is None else visit(node)
+        self._memo[id(node)] = (node, result)
+        return result
+
+    def top(
+        self, node: Any, within: list[np.ndarray] | None, limit: int
+    ) -> list[tuple[int, float]]:
+        """The best ``limit`` (global docnum, score) pairs, ties broken by docnum as Whoosh does."""
+        ids, scores = self.flatten(self.evaluate(node), within)
+        return best(ids, scores, limit)
+
+    def flatten(
+        self, per_segment: list[Matches], within: list[np.ndarray] | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Global docnums and scores of per-segment matches, kept to ``within`` if given."""
+        all_ids: list[np.ndarray] = []
+        all_scores: list[np.ndarray] = []
+        for index, (segment, (ids, scores)) in enumerate(
+            zip(self.collection.segments, per_segment, strict=True)
+        ):
+            if within is not None:
+                keep = np.isin(ids, within[index], assume_unique=True)
+                ids, scores = ids[keep], scores[keep]
+            all_ids.append(ids.astype(np.int64) + segment.offset)
+            all_scores.append(scores)
+        if not all_ids:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        return np.concatenate(all_ids), np.concatenate(all_scores)
+
+    def outlet_counts(self, per_segment: list[np.ndarray]) -> dict[str, int]:
+        """How many of the given documents each outlet has (documents without one left out)."""
+        counts: dict[str, int] = {}
+        for segment, ids in zip(self.collection.segments, per_segment, strict=True):
+            codes = segment.arrays.source_codes[ids]
+            codes = codes[codes >= 0]
+            if not len(codes):
+                continue
+            names = segment.arrays.source_names()
+            for code, count in enumerate(np.bincount(codes, minlength=len(names)).tolist()):
+                if count:
+                    counts[names[code]] = counts.get(names[code], 0) + count
+        return counts
+
+    def undated_count(self, per_segment: list[np.ndarray]) -> int:
+        """How many of the given documents have no publication date."""
+        return sum(
+            int(np.count_nonzero(segment.arrays.published[ids] == 0))
+            for segment, ids in zip(self.collection.segments, per_segment, strict=True)
+        )
+
+    def newest_first(
+        self, ids: np.ndarray, scores: np.ndarray, limit: int
+    ) -> list[tuple[int, float]]:
+        """The ``limit`` newest of the given global docnums (undated last), with their scores.
+
+        Documents of the same date come last-indexed first, as Whoosh's
+        reversed sort gives them.
+        """
+        published = (
+            np.concatenate([segment.arrays.published for segment in self.collection.segments])
+            if self.collection.segments
+            else _EMPTY_IDS
+        )
+        order = np.lexsort((-ids, -published[ids]))[:limit]
+        return [(int(ids[i]), float(scores[i])) for i in order]
+
+    def split(self, ids: np.ndarray) -> list[np.ndarray]:
+        """Global docnums (ascending) as each segment's local ids."""
+        parts = []
+        for segment in self.collection.segments:
+            end = segment.offset + segment.arrays.doc_count
+            low, high = np.searchsorted(ids, [segment.offset, end])
+            parts.append(ids[low:high] - segment.offset)
+        return parts
+
+    def matching_ids(self, node: Any) -> list[np.ndarray]:
+        """Each segment's ids matching ``node`` (a filter: scores are not kept)."""
+        return [ids for ids, _scores in self.evaluate(node)]
+
+    # -- leaves ---------------------------------------------------------------
+
+    def _field_tf(self, segment: _Segment, fieldname: str, docs: np.ndarray, tf: np.ndarray) -> Any:
+        """BM25F's inner term: a field's term frequency, weighted and length-normalised."""
+        b = self.settings.b_of(fieldname)
+        lengths = (
+            segment.arrays.norm_length_title
+            if fieldname == "title"
+            else (segment.arrays.norm_length_body)
+        )
+        avg = self.stats.avg_length(fieldname)
+        norm = 1.0 - b + b * lengths[docs] / avg
+        return self.settings.weight_of(fieldname) * tf / norm
+
+    def _fielded_word(self, node: FieldedWord) -> list[Matches]:
+        fieldnames = [term.fieldname for term in node.subqueries]
+        text = node.text
+        df = max(self.doc_frequency(name, text) for name in fieldnames)
+        if df == 0:
+            return self._nothing()
+        idf = lucene_idf(df, self.stats.doc_count)
+        k1 = self.settings.k1
+        results = []
+        for segment in self.collection.segments:
+            docs, title, body = segment.postings(text)
+            total = np.zeros(len(docs))
+            for name in fieldnames:
+                tf = title if name == "title" else body if name == "body" else None
+                if tf is None:
+                    continue
+                present = tf > 0
+                total[present] += self._field_tf(segment, name, docs[present], tf[present])
+            keep = total > 0
+            docs, total = docs[keep], total[keep]
+            scores = node.boost * idf * (total * (k1 + 1.0) / (total + k1))
+            results.append((docs.astype(np.int64), scores))
+        return results
+
+    def _term(self, node: wq.Term) -> list[Matches]:
+        if node.fieldname == "source" and isinstance(node.text, str):
+            return self._source(node)
+        if node.fieldname not in TEXT_FIELDS or not isinstance(node.text, str):
+            return self._by_whoosh(node)
+        name = node.fieldname
+        df = self.doc_frequency(name, node.text)
+        if df == 0:
+            return self._nothing()
+        idf = lucene_idf(df, self.stats.doc_count)
+        k1 = self.settings.k1
+        results = []
+        for segment in self.collection.segments:
+            docs, title, body = segment.postings(node.text)
+            tf = title if name == "title" else body
+            present = tf > 0
+            docs = docs[present]
+            norm_tf = self._field_tf(segment, name, docs, tf[present])
+            scores = node.boost * idf * (norm_tf * (k1 + 1.0) / (norm_tf + k1))
+            results.append((docs.astype(np.int64), scores))
+        return results
+
+    def _source(self, node: wq.Term) -> list[Matches]:
+        """``source:NAME``: an ID field, so a match scores its boost (Whoosh's weight of 1)."""
+        results = []
+        for segment in self.collection.segments:
+            code = segment.source_code(node.text)
+            if code < 0:
+                ids = _EMPTY_IDS
+            else:
+                ids = segment.live_only(np.flatnonzero(segment.arrays.source_codes == code))
+            results.append((ids.astype(np.int64), np.full(len(ids), float(node.boost))))
+        return results
+
+    def _date_range(self, node: wq.DateRange) -> list[Matches]:
+        """A publication-date range over the encoded dates; undated documents never match."""
+        if node.fieldname != "published" or not node.constantscore:
+            return self._by_whoosh(node)
+        results = []
+        for segment in self.collection.segments:
+            published = segment.arrays.published
+            keep = published != 0
+            if node.start is not None:
+                keep &= published > node.start if node.startexcl else published >= node.start
+            if node.end is not None:
+                keep &= published < node.end if node.endexcl else published <= node.end
+            ids = segment.live_only(np.flatnonzero(keep))
+            results.append((ids.astype(np.int64), np.full(len(ids), float(node.boost))))
+        return results
+
+    def _first_pass_only(self, node: FirstPassOnly) -> list[Matches]:
+        wanted = np.array(sorted(node.docnums), dtype=np.int64)
+        results = []
+        for segment in self.collection.segments:
+            end = segment.offset + segment.arrays.doc_count
+            local = wanted[(wanted >= segment.offset) & (wanted < end)] - segment.offset
+            results.append((local, np.zeros(len(local))))
+        return results
+
+    def _by_whoosh(self, node: Any) -> list[Matches]:
+        """Whoosh's own matcher for a subtree the arrays cannot answer (phrases, wildcards...)."""
+        results = []
+        for segment in self.collection.segments:
+            leaf = segment.leaf
+            matcher = node.matcher(leaf, leaf.context())
+            ids: list[int] = []
+            scores: list[float] = []
+            while matcher.is_active():
+                docnum = matcher.id()
+                if segment.live is None or segment.live[docnum]:
+                    ids.append(docnum)
+                    scores.append(matcher.score())
+                matcher.next()
+            results.append((np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64)))
+        return results
+
+    # -- structure ------------------------------------------------------------
+
+    def _nothing(self) -> list[Matches]:
+        return [(_EMPTY_IDS, _EMPTY_SCORES) for _ in self.collection.segments]
+
+    def _children(self, nodes: Iterable[Any]) -> list[list[Matches]]:
+        return [self.evaluate(child) for child in nodes]
+
+    def _plain_union(self, node: Any) -> list[Matches]:
+        children = self._children(node.subqueries)
+        return [
+            _union([child[i] for child in children]) for i in range(len(self.collection.segments))
+        ]
+
+    def _boosted(self, results: list[Matches], boost: float) -> list[Matches]:
+        if boost == 1.0:
+            return results
+        return [(ids, scores * boost) for ids, scores in results]
+
+    def _scored_or(self, node: ScoredOr) -> list[Matches]:
+        return self._boosted(self._plain_union(node), node.boost)
+
+    def _or(self, node: wq.Or) -> list[Matches]:
+        if getattr(node, "minmatch", 0) or getattr(node, "scale", None):
+            return self._by_whoosh(node)
+        if len(node.subqueries) == 1:
+            return self.evaluate(node.subqueries[0])
+        return self._boosted(self._plain_union(node), node.boost)
+
+    def _and(self, node: wq.And) -> list[Matches]:
+        if not node.subqueries:
+            return self._nothing()
+        if len(node.subqueries) == 1:
+            return self.evaluate(node.subqueries[0])
+        children = self._children(node.subqueries)
+        results = []
+        for i in range(len(self.collection.segments)):
+            current = children[0][i]
+            for child in children[1:]:
+                current = _intersection(current, child[i])
+            results.append(current)
+        return self._boosted(results, node.boost)
+
+    def _binary(self, node: Any, combine: Callable[[Matches, Matches], Matches]) -> list[Matches]:
+        left, right = self.evaluate(node.a), self.evaluate(node.b)
+        return [combine(a, b) for a, b in zip(left, right, strict=True)]
+
+    def _and_not(self, node: wq.AndNot) -> list[Matches]:
+        return self._binary(node, _without)
+
+    def _and_maybe(self, node: wq.AndMaybe) -> list[Matches]:
+        return self._binary(node, _plus_optional)
+
+    def _require(self, node: wq.Require) -> list[Matches]:
+        return self._binary(node, lambda a, b: _intersection(a, b, add=False))
+
+
+def best(ids: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    """The ``limit`` best (docnum, score) pairs: highest score first, then lowest docnum."""
+    if len(ids) > limit:
+        threshold = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+        keep = scores >= threshold
+        ids, scores = ids[keep], scores[keep]
+    order = np.lexsort((ids, -scores))[:limit]
+    return [(int(ids[i]), float(scores[i])) for i in order]
