@@ -12,6 +12,11 @@ Free-text queries then get pseudo-relevance feedback (RM3): the words that
 dominate the first few results add a small share to the scores of the
 documents that match, which favours documents about the same subject as the
 best matches. Every default here was measured on benchmarks/relevance.py.
+
+This module builds the scored query tree (``Ranker.prepare``) and holds the
+BM25F formulas; ``scorer.py`` evaluates the tree over the segments' arrays.
+The Whoosh matchers here are what Whoosh uses for the few subtrees the scorer
+hands to it (phrases, wildcards), with the same formulas.
 """
 
 from __future__ import annotations
@@ -37,11 +42,6 @@ MAX_FEEDBACK_DOC_SHARE = 0.5
 # their first-pass order below them. Re-scoring every match cost five times the
 # query time on CACM; 20 documents cost about a tenth more than no feedback.
 RERANK_DEPTH = 20
-
-# Whoosh's top-k pruning re-plans the whole matcher tree every ten documents,
-# at a cost that grows with the number of words; past this many words scoring
-# every match is faster (benchmarks/README.md, "What we tried").
-PRUNE_UP_TO_WORDS = 4
 
 
 def lucene_idf(doc_frequency: int, doc_count: int) -> float:
@@ -115,7 +115,12 @@ class BM25FWeighting(scoring.WeightingModel):  # type: ignore[misc]
 
 
 class _SaturatingMatcher(matching.WrappingMatcher):  # type: ignore[misc]
-    """Turns the summed normalised tf of one word's field postings into its BM25F score."""
+    """Turns the summed normalised tf of one word's field postings into its BM25F score.
+
+    Used only where Whoosh's own matchers run (a subtree the array scorer hands
+    to Whoosh, such as a word under a phrase-bearing clause); those are
+    iterated exhaustively, so no pruning support is needed.
+    """
 
     def __init__(self, child: Any, idf: float, k1: float, boost: float = 1.0) -> None:
         super().__init__(child, boost=boost)
@@ -128,94 +133,29 @@ class _SaturatingMatcher(matching.WrappingMatcher):  # type: ignore[misc]
     def copy(self) -> _SaturatingMatcher:
         return _SaturatingMatcher(self.child.copy(), self._idf, self._k1, self.boost)
 
-    def _apply(self, tf: float) -> float:
-        return float(self.boost * self._idf * saturate(tf, self._k1))
-
     def score(self) -> float:
-        return self._apply(self.child.score())
-
-    def max_quality(self) -> float:
-        return self._apply(self.child.max_quality())
-
-    def block_quality(self) -> float:
-        return self._apply(self.child.block_quality())
-
-    def _tf_needed(self, minquality: float) -> float:
-        """The summed normalised tf a document needs to score above ``minquality``.
-
-        The child matcher works in tf units, not score units: every quality
-        handed down to it must be translated, or Whoosh prunes documents that
-        would have made the top results.
-        """
-        ceiling = self.boost * self._idf * (self._k1 + 1.0)
-        if minquality >= ceiling:
-            return math.inf
-        share = minquality / ceiling  # = tf / (tf + k1), solved for tf
-        return float(self._k1 * share / (1.0 - share))
-
-    def replace(self, minquality: float = 0) -> Any:
-        if not self.is_active():
-            return matching.NullMatcher()
-        needed = self._tf_needed(minquality) if minquality else 0
-        if needed == math.inf:
-            return matching.NullMatcher()
-        child = self.child.replace(needed)
-        return self._replacement(child) if child.is_active() else matching.NullMatcher()
-
-    def skip_to_quality(self, minquality: float) -> int:
-        return int(self.child.skip_to_quality(self._tf_needed(minquality)))
-
-
-class _OptionalMatcher(matching.AndMaybeMatcher):  # type: ignore[misc]
-    """Whoosh's AndMaybe with the optional side kept level with the required side.
-
-    Whoosh's ``skip_to(id)`` moves both sides to ``id``; when the required
-    side lands past it, the optional side stays behind and its score for the
-    document the required side landed on is lost. Whoosh builds this matcher
-    when it prunes a union, so pruning used to lower some scores (a document
-    scored 5.51 exhaustively came out at 5.31 and fell out of the top 20).
-    """
-
-    def skip_to(self, id: int) -> bool:
-        if not self.a.is_active():
-            raise matching.ReadTooFar
-        moved = bool(self.a.skip_to(id))
-        a, b = self.a, self.b
-        if a.is_active() and b.is_active() and b.id() < a.id():
-            moved = bool(b.skip_to(a.id())) or moved
-        return moved
-
-
-class _ScoredUnion(matching.UnionMatcher):  # type: ignore[misc]
-    """A union whose pruning turns it into an ``_OptionalMatcher``, never Whoosh's AndMaybe."""
-
-    def replace(self, minquality: float = 0) -> Any:
-        a, b = self.a, self.b
-        if minquality and a.is_active() and b.is_active():
-            a_max, b_max = a.max_quality(), b.max_quality()
-            if a_max < minquality <= b_max:
-                return _OptionalMatcher(b, a)
-            if b_max < minquality <= a_max:
-                return _OptionalMatcher(a, b)
-        return super().replace(minquality)
+        return float(self.boost * self._idf * saturate(self.child.score(), self._k1))
 
 
 def _union_of(matchers: list[Any]) -> Any:
-    """A balanced tree of ``_ScoredUnion``s over the active ``matchers``."""
+    """A balanced tree of Whoosh unions over the active ``matchers`` (scores add)."""
     active = [m for m in matchers if m.is_active()]
     if not active:
         return matching.NullMatcher()
     while len(active) > 1:
-        paired = [_ScoredUnion(active[i], active[i + 1]) for i in range(0, len(active) - 1, 2)]
+        paired = [
+            matching.UnionMatcher(active[i], active[i + 1]) for i in range(0, len(active) - 1, 2)
+        ]
         active = paired + active[len(active) - len(active) % 2 :]
     return active[0]
 
 
 class ScoredOr(wq.Or):  # type: ignore[misc]
-    """An Or matched as a tree of ``_ScoredUnion``s.
+    """An Or of the ranked query: scores add where several children match.
 
-    Not Whoosh's preloaded array matcher either: its scores go wrong under
-    AndMaybe (measured: nDCG@10 halves).
+    The array scorer evaluates it itself; its Whoosh matcher (a tree of
+    unions, not Whoosh's preloaded array matcher, whose scores go wrong under
+    AndMaybe) serves only subtrees the scorer hands to Whoosh.
     """
 
     def matcher(self, searcher: Any, context: SearchContext | None = None) -> Any:
@@ -345,36 +285,6 @@ class FeedbackWords(wq.Or):  # type: ignore[misc]
     def matcher(self, searcher: Any, context: SearchContext | None = None) -> Any:
         inner = _union_of([child.matcher(searcher, context) for child in self.subqueries])
         return _SilentMatcher(inner) if inner.is_active() else matching.NullMatcher()
-
-
-class _UnprunedMatcher(matching.WrappingMatcher):  # type: ignore[misc]
-    """Scores every match: never swapped for a pruned copy, never skips blocks."""
-
-    def _replacement(self, newchild: Any) -> _UnprunedMatcher:
-        return _UnprunedMatcher(newchild, boost=self.boost)
-
-    def supports_block_quality(self) -> bool:
-        return False
-
-    def replace(self, minquality: float = 0) -> Any:
-        return self if self.is_active() else matching.NullMatcher()
-
-
-class Unpruned(wq.WrappingQuery):  # type: ignore[misc]
-    """A query whose matches are all scored (see PRUNE_UP_TO_WORDS); same matches, same scores."""
-
-    def __str__(self) -> str:
-        return str(self.child)
-
-    def matcher(self, searcher: Any, context: SearchContext | None = None) -> Any:
-        inner = self.child.matcher(searcher, context)
-        return _UnprunedMatcher(inner) if inner.is_active() else matching.NullMatcher()
-
-
-def _word_count(node: wq.Query) -> int:
-    if isinstance(node, (FieldedWord, wq.Term)):
-        return 1
-    return sum(_word_count(child) for child in node.children())
 
 
 def _bag_of_words(node: wq.Query) -> list[FieldedWord] | None:
@@ -563,8 +473,6 @@ class Ranker:
         # (and fed back) as its free text alone.
         wanted = scored.a if type(scored) is wq.AndNot else scored
         words = _bag_of_words(wanted)
-        if _word_count(wanted) > PRUNE_UP_TO_WORDS:
-            scored = Unpruned(scored)
         if not feedback or words is None or self.settings.feedback_docs < 1:
             return ScoredQuery(scored, scored)
         return _with_feedback(words, scorer, scored, within, self.settings)

@@ -32,7 +32,6 @@ from searchkit.engine.ranking import (
     FieldedWord,
     FirstPassOnly,
     ScoredOr,
-    Unpruned,
     lucene_idf,
 )
 from searchkit.models import RankingSettings
@@ -246,7 +245,6 @@ class Scorer:
             wq.AndNot: self._and_not,
             wq.AndMaybe: self._and_maybe,
             wq.Require: self._require,
-            Unpruned: lambda node: self.evaluate(node.child),
             FirstPassOnly: self._first_pass_only,
             wq.DateRange: self._date_range,
         }
