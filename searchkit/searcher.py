@@ -261,13 +261,7 @@ class Searcher:
         )
 
     def _spans(self, text: str, terms: set[str]) -> list[tuple[int, int, str]]:
-        if not terms or not text:
-            return []
-        return [
-            (start, end, term)
-            for term, _pos, start, end in self._analyzer.terms(text)
-            if term in terms
-        ]
+        return self._analyzer.spans(text, terms)
 
     def get(self, doc_id: str) -> Article:
         """Return the stored article with this id; DocumentNotFoundError if there is none."""

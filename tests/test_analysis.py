@@ -99,3 +99,45 @@ def test_lone_letters_still_vanish() -> None:
 def test_function_words_are_stopwords_but_news_names_are_not() -> None:
     assert query_terms("over some of the territories") == ["territori"]
     assert {"who", "us", "it", "may", "will", "don"}.isdisjoint(STOPWORDS)
+
+
+def test_spans_finds_exactly_what_full_analysis_finds() -> None:
+    """The fast snippet path and the full analyzer agree, acronyms and alias groups included."""
+    import random
+
+    from searchkit.engine.analysis import NewsAnalyzer
+    from searchkit.synonyms import parse_synonyms
+
+    groups = parse_synonyms("Islamic State, ISIS, Daesh\nUnited Nations, U.N.\n")
+    analyzer = NewsAnalyzer(groups)
+    rng = random.Random(4)
+    vocabulary = [
+        "Border",
+        "security",
+        "borders",
+        "U.S.",
+        "U.N.",
+        "ISIS",
+        "Islamic",
+        "State",
+        "us",
+        "café",
+        "Cafe",
+        "running",
+        "runs",
+        "the",
+        "a",
+        "5",
+        "2024",
+        "e.g.",
+        "x.y",
+        "Daesh",
+    ]
+    for _ in range(300):
+        text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 25)))
+        every = {term for term, _p, _s, _e in analyzer.terms(text)}
+        wanted = (
+            set(rng.sample(sorted(every), min(len(every), rng.randint(1, 3)))) if every else set()
+        )
+        expected = [(s, e, t) for t, _p, s, e in analyzer.terms(text) if t in wanted]
+        assert analyzer.spans(text, wanted) == expected, (text, wanted)

@@ -96,6 +96,13 @@ def pattern_forms(pattern: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
+GROUP_TOKEN_PREFIX = "="
+"""How an alias group's index term begins (``AliasGroup.token``); no word can begin so."""
+
+_DOTTED_LETTERS = re.compile(r"(?<!\w)[^\W\d_]\.[^\W\d_](?!\w)")
+"""Two one-letter words joined by a dot: where a dotted acronym ("U.N.") may start."""
+
+
 def is_indexable(lowered: str) -> bool:
     """Whether a lowercased word becomes a term: not a stopword, not a lone letter."""
     return lowered not in STOPWORDS and (len(lowered) > 1 or lowered.isdigit())
@@ -190,6 +197,8 @@ class AliasMatcher:
             return ()
         groups = self._lines.starting_with(first_word)
         if not groups:
+            # Remembered too: most words start no variant, and snippets ask for every word.
+            self._by_first[first_word] = []
             return ()
         entries: list[AliasEntry] = []
         for group in groups:
@@ -317,6 +326,34 @@ class NewsAnalyzer(Composable):  # type: ignore[misc]
                 token.startchar = start_char + startchar
                 token.endchar = start_char + endchar
             yield token
+
+    def spans(self, value: str, wanted: set[str]) -> list[tuple[int, int, str]]:
+        """(start, end, term) of every place ``value`` holds one of the terms ``wanted``.
+
+        The same places ``terms`` (index side) would give, found faster: when
+        no wanted term is a group token and the text holds no dotted acronym,
+        a term can only come from one word, so each distinct word is normalised
+        once and the words are matched against ``wanted`` directly. Snippets
+        ask this of every returned title and body.
+        """
+        if not wanted or not value:
+            return []
+        if any(term.startswith(GROUP_TOKEN_PREFIX) for term in wanted) or _DOTTED_LETTERS.search(
+            value
+        ):
+            return [(s, e, t) for t, _p, s, e in self.terms(value) if t in wanted]
+        found: list[tuple[int, int, str]] = []
+        verdicts: dict[str, str | None] = {}
+        for match in WORD.finditer(value):
+            lowered = match.group(0).lower()
+            term = verdicts.get(lowered, "")
+            if term == "":
+                term = normalize_word(lowered) if is_indexable(lowered) else None
+                term = term if term in wanted else None
+                verdicts[lowered] = term
+            if term is not None:
+                found.append((match.start(), match.end(), term))
+        return found
 
     def terms(
         self, value: str, replace_spans: bool = False, aliases: bool = True

@@ -190,10 +190,16 @@ def _union(parts: Sequence[Matches]) -> Matches:
         return _EMPTY_IDS, _EMPTY_SCORES
     if len(parts) == 1:
         return parts[0]
-    ids = np.concatenate([part[0] for part in parts])
-    scores = np.concatenate([part[1] for part in parts])
-    unique, inverse = np.unique(ids, return_inverse=True)
-    return unique, np.bincount(inverse, weights=scores, minlength=len(unique))
+    # Dense accumulation over the segment's documents: each part's ids are unique, so
+    # fancy-index addition is exact, and the parts add in order (as Whoosh's unions do).
+    size = int(max(int(part[0][-1]) for part in parts)) + 1
+    total = np.zeros(size)
+    matched = np.zeros(size, dtype=bool)
+    for ids, scores in parts:
+        total[ids] += scores
+        matched[ids] = True
+    found = np.flatnonzero(matched)
+    return found, total[found]
 
 
 def _intersection(left: Matches, right: Matches, add: bool = True) -> Matches:
@@ -235,6 +241,7 @@ class Scorer:
         # A query's tree is evaluated once per node: the first pass, the total, the
         # facets and the undated count all reuse the base query's matches.
         self._memo: dict[int, tuple[Any, list[Matches]]] = {}
+        self._norm_cache: dict[tuple[int, str], np.ndarray] = {}
         self._visits: dict[type, Callable[[Any], list[Matches]]] = {
             FieldedWord: self._fielded_word,
             wq.Term: self._term,
@@ -340,17 +347,28 @@ class Scorer:
 
     # -- leaves ---------------------------------------------------------------
 
+    def _norms(self, segment: _Segment, fieldname: str) -> np.ndarray:
+        """Each document's BM25 length norm for a field, ``1 - b + b * length / avg``.
+
+        Computed once per segment and query for all its documents, so scoring a
+        word is two gathers instead of the arithmetic per posting.
+        """
+        key = (id(segment), fieldname)
+        found = self._norm_cache.get(key)
+        if found is None:
+            b = self.settings.b_of(fieldname)
+            lengths = (
+                segment.arrays.norm_length_title
+                if fieldname == "title"
+                else segment.arrays.norm_length_body
+            )
+            found = 1.0 - b + b * lengths / self.stats.avg_length(fieldname)
+            self._norm_cache[key] = found
+        return found
+
     def _field_tf(self, segment: _Segment, fieldname: str, docs: np.ndarray, tf: np.ndarray) -> Any:
         """BM25F's inner term: a field's term frequency, weighted and length-normalised."""
-        b = self.settings.b_of(fieldname)
-        lengths = (
-            segment.arrays.norm_length_title
-            if fieldname == "title"
-            else (segment.arrays.norm_length_body)
-        )
-        avg = self.stats.avg_length(fieldname)
-        norm = 1.0 - b + b * lengths[docs] / avg
-        return self.settings.weight_of(fieldname) * tf / norm
+        return self.settings.weight_of(fieldname) * tf / self._norms(segment, fieldname)[docs]
 
     def _fielded_word(self, node: FieldedWord) -> list[Matches]:
         fieldnames = [term.fieldname for term in node.subqueries]
@@ -360,18 +378,19 @@ class Scorer:
             return self._nothing()
         idf = lucene_idf(df, self.stats.doc_count)
         k1 = self.settings.k1
+        searched = [name for name in TEXT_FIELDS if name in fieldnames]
         results = []
         for segment in self.collection.segments:
             docs, title, body = segment.postings(text)
-            total = np.zeros(len(docs))
-            for name in fieldnames:
-                tf = title if name == "title" else body if name == "body" else None
-                if tf is None:
-                    continue
-                present = tf > 0
-                total[present] += self._field_tf(segment, name, docs[present], tf[present])
-            keep = total > 0
-            docs, total = docs[keep], total[keep]
+            # A field the word is absent from adds exactly 0 (its tf is 0 there).
+            parts = [
+                self._field_tf(segment, name, docs, title if name == "title" else body)
+                for name in searched
+            ]
+            total = parts[0] + parts[1] if len(parts) == 2 else parts[0]
+            if len(searched) < 2:
+                keep = total > 0
+                docs, total = docs[keep], total[keep]
             scores = node.boost * idf * (total * (k1 + 1.0) / (total + k1))
             results.append((docs.astype(np.int64), scores))
         return results
