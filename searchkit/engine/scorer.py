@@ -240,7 +240,10 @@ class Scorer:
         self.doc_frequency = doc_frequency or collection.doc_frequency
         # A query's tree is evaluated once per node: the first pass, the total, the
         # facets and the undated count all reuse the base query's matches.
-        self._memo: dict[int, tuple[Any, list[Matches]]] = {}
+        self._memo: dict[tuple[int, int], tuple[Any, list[Matches]]] = {}
+        # While a subtree is evaluated for a few documents only (feedback re-scores
+        # the first pass's best 20), each segment's ids to keep; None: every document.
+        self._only: list[np.ndarray] | None = None
         self._norm_cache: dict[tuple[int, str], np.ndarray] = {}
         self._visits: dict[type, Callable[[Any], list[Matches]]] = {
             FieldedWord: self._fielded_word,
@@ -262,12 +265,13 @@ class Scorer:
         """Each segment's matches for ``node``: ascending local ids and scores."""
         if node is wq.NullQuery:
             return self._nothing()
-        remembered = self._memo.get(id(node))
+        key = (id(node), id(self._only))
+        remembered = self._memo.get(key)
         if remembered is not None and remembered[0] is node:
             return remembered[1]
         visit = self._visits.get(type(node))
         result = self._by_whoosh(node) if visit is None else visit(node)
-        self._memo[id(node)] = (node, result)
+        self._memo[key] = (node, result)
         return result
 
     def top(
@@ -379,9 +383,9 @@ class Scorer:
         idf = lucene_idf(df, self.stats.doc_count)
         k1 = self.settings.k1
         searched = [name for name in TEXT_FIELDS if name in fieldnames]
-        results = []
-        for segment in self.collection.segments:
-            docs, title, body = segment.postings(text)
+        results: list[Matches] = []
+        for index, segment in enumerate(self.collection.segments):
+            docs, title, body = self._restrict(index, *segment.postings(text))
             # A field the word is absent from adds exactly 0 (its tf is 0 there).
             parts = [
                 self._field_tf(segment, name, docs, title if name == "title" else body)
@@ -406,9 +410,9 @@ class Scorer:
             return self._nothing()
         idf = lucene_idf(df, self.stats.doc_count)
         k1 = self.settings.k1
-        results = []
-        for segment in self.collection.segments:
-            docs, title, body = segment.postings(node.text)
+        results: list[Matches] = []
+        for index, segment in enumerate(self.collection.segments):
+            docs, title, body = self._restrict(index, *segment.postings(node.text))
             tf = title if name == "title" else body
             present = tf > 0
             docs = docs[present]
@@ -419,13 +423,14 @@ class Scorer:
 
     def _source(self, node: wq.Term) -> list[Matches]:
         """``source:NAME``: an ID field, so a match scores its boost (Whoosh's weight of 1)."""
-        results = []
+        results: list[Matches] = []
         for segment in self.collection.segments:
             code = segment.source_code(node.text)
             if code < 0:
                 ids = _EMPTY_IDS
             else:
                 ids = segment.live_only(np.flatnonzero(segment.arrays.source_codes == code))
+            (ids,) = self._restrict(len(results), ids)
             results.append((ids.astype(np.int64), np.full(len(ids), float(node.boost))))
         return results
 
@@ -433,7 +438,7 @@ class Scorer:
         """A publication-date range over the encoded dates; undated documents never match."""
         if node.fieldname != "published" or not node.constantscore:
             return self._by_whoosh(node)
-        results = []
+        results: list[Matches] = []
         for segment in self.collection.segments:
             published = segment.arrays.published
             keep = published != 0
@@ -442,21 +447,23 @@ class Scorer:
             if node.end is not None:
                 keep &= published < node.end if node.endexcl else published <= node.end
             ids = segment.live_only(np.flatnonzero(keep))
+            (ids,) = self._restrict(len(results), ids)
             results.append((ids.astype(np.int64), np.full(len(ids), float(node.boost))))
         return results
 
     def _first_pass_only(self, node: FirstPassOnly) -> list[Matches]:
         wanted = np.array(sorted(node.docnums), dtype=np.int64)
-        results = []
+        results: list[Matches] = []
         for segment in self.collection.segments:
             end = segment.offset + segment.arrays.doc_count
             local = wanted[(wanted >= segment.offset) & (wanted < end)] - segment.offset
+            (local,) = self._restrict(len(results), local)
             results.append((local, np.zeros(len(local))))
         return results
 
     def _by_whoosh(self, node: Any) -> list[Matches]:
         """Whoosh's own matcher for a subtree the arrays cannot answer (phrases, wildcards...)."""
-        results = []
+        results: list[Matches] = []
         for segment in self.collection.segments:
             leaf = segment.leaf
             matcher = node.matcher(leaf, leaf.context())
@@ -468,10 +475,24 @@ class Scorer:
                     ids.append(docnum)
                     scores.append(matcher.score())
                 matcher.next()
-            results.append((np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64)))
+            found = np.asarray(ids, dtype=np.int64)
+            results.append(
+                self._restrict(len(results), found, np.asarray(scores, dtype=np.float64))
+            )
         return results
 
     # -- structure ------------------------------------------------------------
+
+    def _restrict(self, index: int, docs: np.ndarray, *columns: np.ndarray) -> Any:
+        """``docs`` (ascending) and their ``columns`` cut to the documents being evaluated."""
+        if self._only is None:
+            return (docs, *columns)
+        wanted = self._only[index]
+        if not len(docs) or not len(wanted):
+            return (docs[:0], *(column[:0] for column in columns))
+        at = np.minimum(np.searchsorted(docs, wanted), len(docs) - 1)
+        at = at[docs[at] == wanted]
+        return (docs[at], *(column[at] for column in columns))
 
     def _nothing(self) -> list[Matches]:
         return [(_EMPTY_IDS, _EMPTY_SCORES) for _ in self.collection.segments]
@@ -505,8 +526,17 @@ class Scorer:
             return self._nothing()
         if len(node.subqueries) == 1:
             return self.evaluate(node.subqueries[0])
-        children = self._children(node.subqueries)
-        results = []
+        first = [child for child in node.subqueries if type(child) is FirstPassOnly]
+        if first and self._only is None:
+            # Only the first pass's best documents can match: score the rest for those.
+            self._only = [ids for ids, _scores in self.evaluate(first[0])]
+            try:
+                children = self._children(node.subqueries)
+            finally:
+                self._only = None
+        else:
+            children = self._children(node.subqueries)
+        results: list[Matches] = []
         for i in range(len(self.collection.segments)):
             current = children[0][i]
             for child in children[1:]:
