@@ -18,7 +18,7 @@ from types import TracebackType
 
 from searchkit.characters import clean_line
 from searchkit.date_bounds import DateLike, parse_date_bound
-from searchkit.engine.analysis import AliasMatcher, NewsAnalyzer
+from searchkit.engine.analysis import GROUP_TOKEN_PREFIX, AliasMatcher, NewsAnalyzer
 from searchkit.engine.query_tree import QueryTree, is_nothing
 from searchkit.engine.reading import Filters, IndexReader, RankedDoc, ReadSession
 from searchkit.engine.schema import document_to_article, stored_date
@@ -126,7 +126,10 @@ class Searcher:
             raise QueryError("since is later than until: no date can match")
         engine = self._engine
         parsed = parse_query(query, engine.parser(use_synonyms), self._rewriters[use_synonyms])
-        plain = parse_query(query, engine.parser(False), None) if use_synonyms else parsed
+        plain = parsed
+        if use_synonyms and GROUP_TOKEN_PREFIX in str(parsed.query):
+            # An alias matched: the query as typed (for explain) is parsed without them.
+            plain = parse_query(query, engine.parser(False), None)
         warnings = list(parsed.warnings)
         with engine.session() as session:
             filters, filter_warnings = self._filters(session, source, start, end)
