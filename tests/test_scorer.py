@@ -14,7 +14,7 @@ from test_reliability_support import (
 )
 
 from searchkit import Article, IndexCorruptError, Indexer, Searcher
-from searchkit.engine.scorer import Collection, Scorer
+from searchkit.engine.scorer import Scorer
 from searchkit.query import parse_query
 
 QUERY_SHAPES = (
@@ -50,16 +50,23 @@ def news_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str
 
 def _whoosh_and_arrays(searcher: Searcher, text: str, limit: int = 15) -> tuple[list, list]:
     """The same prepared query ranked by Whoosh's matchers and by the array scorer."""
-    with searcher._whoosh() as whoosh_searcher:
-        parsed = parse_query(text, searcher._parsers[True], searcher._rewriters[True])
-        scorer = Scorer(
-            Collection(whoosh_searcher, searcher.index_dir, {}), searcher._ranker.settings
-        )
-        scored = searcher._ranker.prepare(parsed.query, parsed.text, scorer, None, feedback=False)
-        by_whoosh = [(h.docnum, h.score) for h in whoosh_searcher.search(scored.query, limit=limit)]
-        by_arrays = scorer.top(scored.query, None, limit)
-        total = len(list(whoosh_searcher.docs_for_query(parsed.query)))
-        ids, _scores = scorer.flatten(scorer.evaluate(scored.base), None)
+    engine = searcher._engine
+    whoosh_searcher, collection = engine._searcher()
+    parsed = parse_query(text, engine.parser(True), searcher._rewriters[True])
+    scorer = Scorer(collection, engine._ranker.settings)
+    scored = engine._ranker.prepare(parsed.query, parsed.text, scorer, None, feedback=False)
+    # Whoosh's matchers iterated exhaustively (its top-k search prunes, and its
+    # pruning of unions is known to drop documents that belong in the top).
+    every = []
+    for leaf, offset in whoosh_searcher.leaf_searchers():
+        matcher = scored.query.matcher(leaf, leaf.context())
+        while matcher.is_active():
+            every.append((offset + matcher.id(), matcher.score()))
+            matcher.next()
+    by_whoosh = sorted(every, key=lambda pair: (-pair[1], pair[0]))[:limit]
+    by_arrays = scorer.top(scored.query, None, limit)
+    total = len(list(whoosh_searcher.docs_for_query(parsed.query)))
+    ids, _scores = scorer.flatten(scorer.evaluate(scored.base), None)
     return [by_whoosh, total], [by_arrays, len(ids)]
 
 
