@@ -64,7 +64,7 @@ def _byte_to_length_table() -> np.ndarray:
 
 
 class FieldPostings:
-    """One text field's postings as they stream into a new segment, sorted by term then document."""
+    """One text field's postings in a segment, sorted by term then document."""
 
     def __init__(self) -> None:
         self.terms: list[bytes] = []
@@ -80,35 +80,13 @@ class FieldPostings:
         self.weights.extend(weights)
 
 
-def tap_postings(items: Any, collected: dict[str, FieldPostings]) -> Iterator[Any]:
-    """Pass Whoosh's sorted posting stream through, recording the text fields' postings.
-
-    Items are ``(fieldname, term bytes, docnum, weight, value)``, sorted by
-    field, term and document, as Whoosh's field writer needs them.
-    """
-    last_field: str | None = None
-    last_term: bytes | None = None
-    target: FieldPostings | None = None
-    for item in items:
-        fieldname, term, docnum, weight = item[0], item[1], item[2], item[3]
-        if fieldname != last_field:
-            last_field = fieldname
-            last_term = None
-            target = collected.get(fieldname)
-        if target is not None:
-            if term != last_term:
-                last_term = term
-                target.terms.append(term)
-                target.counts.append(0)
-            target.counts[-1] += 1
-            target.docs.append(docnum)
-            target.weights.append(weight)
-        yield item
-
-
 def read_segment_postings(reader: Any) -> dict[str, FieldPostings]:
-    """A written segment's text-field postings, read back from its files (slower than
-    ``tap_postings``: for segments made by a path that was not tapped)."""
+    """A written segment's text-field postings, read back from its files.
+
+    Reading a segment back block by block costs less than recording every
+    posting as Whoosh writes it (measured on BBC, one process: +23% CPU for
+    the build against +33%), and covers every way a segment is made.
+    """
     collected: dict[str, FieldPostings] = {}
     for name in TEXT_FIELDS:
         postings = collected[name] = FieldPostings()
@@ -440,46 +418,26 @@ def _check_shapes(arrays: SegmentArrays, name: str) -> None:
         raise ArraysDamaged(f"{name} does not hold consistent arrays")
 
 
-class ArraysOnFlush:
-    """SegmentWriter mixin: the new segment's arrays are made from the postings as Whoosh
-    writes them (one pass, no reading back), and written beside the segment's files."""
+def write_segment_arrays(storage: Any, schema: Any, segment: Any) -> None:
+    """Build a just-written segment's arrays from its files and write them beside it."""
+    from whoosh.reading import SegmentReader
 
-    def _flush_segment(self) -> None:
-        writer: Any = self
-        writer.perdocwriter.close()
-        perdoc = writer.per_document_reader() if writer.codec.length_stats else None
-        collected = {name: FieldPostings() for name in TEXT_FIELDS}
-        postings = tap_postings(writer.pool.iter_postings(), collected)
-        writer.fieldwriter.add_postings(writer.schema, perdoc, postings)
-        writer.fieldwriter.close()
-        doc_count = writer.docnum
-        lengths = coded_lengths(perdoc, doc_count)
-        columns = column_arrays(perdoc, writer.schema, doc_count)
-        if perdoc is not None:
-            perdoc.close()
-        arrays = assemble_arrays(doc_count, collected, field_boosts(writer.schema), lengths)
-        arrays.update(columns)
-        write_arrays(writer.storage, writer.newsegment.segment_id(), arrays)
+    reader = SegmentReader(storage, schema, segment)
+    try:
+        write_arrays(storage, segment.segment_id(), build_arrays(reader))
+    finally:
+        reader.close()
 
 
 def ensure_arrays(storage: Any, schema: Any, segments: Any) -> None:
-    """Give every segment in ``segments`` an arrays file, reading back any that lacks one.
+    """Give every segment in ``segments`` an arrays file, building any that lacks one.
 
     Called before a commit's table of contents is written, for the segments it
-    adds; a segment made by a path ``ArraysOnFlush`` does not cover still gets
-    its arrays in the same commit.
+    adds (new, merged, or written by a worker process that already built its own).
     """
-    from whoosh.reading import SegmentReader
-
     for segment in segments:
-        name = arrays_filename(segment.segment_id())
-        if storage.file_exists(name):
-            continue
-        reader = SegmentReader(storage, schema, segment)
-        try:
-            write_arrays(storage, segment.segment_id(), build_arrays(reader))
-        finally:
-            reader.close()
+        if not storage.file_exists(arrays_filename(segment.segment_id())):
+            write_segment_arrays(storage, schema, segment)
 
 
 def arrays_mismatches(folder: str, reader: Any) -> list[str]:

@@ -29,7 +29,7 @@ from typing import Any
 
 from whoosh.writing import SegmentWriter
 
-from searchkit.engine.arrays import ArraysOnFlush, ensure_arrays
+from searchkit.engine.arrays import ensure_arrays
 
 _UNSUPPORTED = (errno.EINVAL, errno.ENOTSUP, errno.EBADF)
 """What fsync on a folder raises where the file system does not support it."""
@@ -130,5 +130,5 @@ class DurableCommits:
         super()._commit_toc(segments)  # type: ignore[misc]
 
 
-class DurableSegmentWriter(ArraysOnFlush, DurableCommits, SegmentWriter):  # type: ignore[misc]
-    """Whoosh's single-process writer with durable commits and the scorer's arrays."""
+class DurableSegmentWriter(DurableCommits, SegmentWriter):  # type: ignore[misc]
+    """Whoosh's single-process writer with durable commits (and the scorer's arrays)."""

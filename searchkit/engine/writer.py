@@ -31,7 +31,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import IndexingError
 
 from searchkit.engine.analysis import NewsAnalyzer
-from searchkit.engine.arrays import ArraysOnFlush
+from searchkit.engine.arrays import write_segment_arrays
 from searchkit.engine.columns import live_column_values
 from searchkit.engine.damage import READ_DAMAGE, is_read_damage
 from searchkit.engine.durable import DurableCommits, DurableSegmentWriter
@@ -111,8 +111,14 @@ WORKER_REPORT_SECONDS = 1.0
 """How long the parent waits for a failed worker's report (it was written before it exited)."""
 
 
-class _WorkerSegmentWriter(ArraysOnFlush, writing.SegmentWriter):  # type: ignore[misc]
-    """A worker's writer: Whoosh's, writing the scorer's arrays with its segment."""
+class _WorkerSegmentWriter(writing.SegmentWriter):  # type: ignore[misc]
+    """A worker's writer: Whoosh's, then the scorer's arrays of the segment it wrote,
+    built here so that the workers build them in parallel."""
+
+    def _finalize_segment(self) -> Any:
+        segment = super()._finalize_segment()
+        write_segment_arrays(self.storage, self.schema, segment)
+        return segment
 
 
 class _WorkerTask(SubWriterTask):  # type: ignore[misc]
@@ -173,7 +179,7 @@ class _SegmentWriter(DurableSegmentWriter):
             self.after_toc()
 
 
-class _ParallelWriter(ArraysOnFlush, DurableCommits, MpWriter):  # type: ignore[misc]
+class _ParallelWriter(DurableCommits, MpWriter):  # type: ignore[misc]
     """Whoosh's multi-process writer, with the transaction guarantees of the plain one.
 
     Analysis and posting-list building run in worker processes, each writing
