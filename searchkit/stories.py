@@ -15,6 +15,9 @@ Rules:
   candidate) has no time evidence either way: it may join any story, but only
   above the stricter ``undated_threshold``, since a dated pair's window already
   rules out most look-alikes.
+* **Something specific.** The two must also share a name or word found in few
+  other documents (``SPECIFIC_SHARE``): templated items such as quarterly results
+  share only common words and would otherwise chain into one endless story.
 * **Copies.** An article whose ``duplicate_group`` already has a member in a
   story joins that story at once.
 * **Stable ids.** Story ids are integers from 1, never reused; stories are
@@ -29,12 +32,14 @@ and the tests.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
 import Stemmer
@@ -53,6 +58,10 @@ QUERY_TERMS = 12
 """Profile terms sent to the candidate source."""
 CANDIDATES = 50
 """Candidates asked for and compared per new article."""
+SPECIFIC_SHARE = 0.005
+SPECIFIC_MIN_DF = 5
+"""Two articles join only if they share a term in at most this share of the documents
+(and at least ``SPECIFIC_MIN_DF`` documents may always hold it); see ``_specific``."""
 ENTITY_BOOST = 2.0
 TITLE_BOOST = 2.0
 
@@ -199,8 +208,13 @@ class CandidateSource(Protocol):
         """Forget an article."""
 
 
+SCAN_PER_TERM = 1000
+"""The in-memory source reads only the latest this many articles of each term: a story of
+10,000 copies would otherwise make every new copy read all of them."""
+
+
 class MemoryCandidates:
-    """An in-memory ``CandidateSource``: postings lists of (id, date) per term."""
+    """An in-memory ``CandidateSource``: postings lists of (id, date) per term, latest first."""
 
     def __init__(self) -> None:
         self._postings: dict[str, dict[str, datetime | None]] = {}
@@ -214,12 +228,13 @@ class MemoryCandidates:
         """Score earlier articles by the summed weights of the terms they share (see protocol)."""
         scores: dict[str, float] = {}
         for term, weight in terms.items():
-            for article_id, published in self._postings.get(term, {}).items():
+            postings = self._postings.get(term, {})
+            for article_id, published in islice(reversed(postings.items()), SCAN_PER_TERM):
                 if start is not None and published is not None and not start <= published <= end:  # type: ignore[operator]
                     continue
                 scores[article_id] = scores.get(article_id, 0.0) + weight
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        return [article_id for article_id, _ in ranked[:limit]]
+        ranked = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+        return [article_id for article_id, _ in ranked]
 
     def document_frequency(self, term: str) -> int:
         """How many added articles contain ``term``."""
@@ -388,9 +403,26 @@ class StoryGrouper:
                 continue
             score = _cosine(profile, member.profile)
             needed = self.threshold if dated else self.undated_threshold
-            if score >= needed and score > best_score:
+            if (
+                score >= needed
+                and score > best_score
+                and self._specific(profile, member.profile, member.story)
+            ):
                 best_story, best_score = member.story, score
         return best_story
+
+    def _specific(self, a: Mapping[str, float], b: Mapping[str, float], story: int) -> bool:
+        """Whether two profiles share a specific term: a name or word in few other documents.
+
+        Templated wire items (quarterly results, money-market notes) share a whole
+        vocabulary of common words and would chain into one endless "story";
+        reports of one event share at least one rare name or word. The candidate
+        story's own articles do not count against a term, so a story that grows
+        large does not make its own words common.
+        """
+        limit = max(SPECIFIC_MIN_DF, SPECIFIC_SHARE * self.source.document_count())
+        limit += self._sizes.get(story, 0)
+        return any(term in b and self.source.document_frequency(term) <= limit for term in a)
 
     def remove(self, article_id: str) -> int | None:
         """Forget an article (deleted from the index); its story keeps its id. Returns the story."""

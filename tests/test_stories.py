@@ -97,7 +97,9 @@ def test_undated_articles_join_on_content_alone() -> None:
     grouper = StoryGrouper()
     story = _add(grouper, article, published=DAY)
     assert _add(grouper, _follow_up(article, 1), published=None) == story
-    others = {_add(grouper, a, published=None, id=a.id + "-undated") for a in CORPUS if a is not article}
+    others = {
+        _add(grouper, a, published=None, id=a.id + "-undated") for a in CORPUS if a is not article
+    }
     assert story not in others
 
 
@@ -112,8 +114,12 @@ def test_different_events_get_different_stories() -> None:
 def test_a_copy_joins_its_duplicate_group_story_whatever_its_text() -> None:
     grouper = StoryGrouper()
     story = grouper.add("original", CORPUS[0].title, CORPUS[0].body, DAY, duplicate_group=7)
-    assert grouper.add("copy", "Short teaser", "See the full report.", DAY, duplicate_group=7) == story
-    assert grouper.add("unrelated", CORPUS[1].title, CORPUS[1].body, DAY, duplicate_group=8) != story
+    assert (
+        grouper.add("copy", "Short teaser", "See the full report.", DAY, duplicate_group=7) == story
+    )
+    assert (
+        grouper.add("unrelated", CORPUS[1].title, CORPUS[1].body, DAY, duplicate_group=8) != story
+    )
 
 
 def test_a_story_keeps_its_id_as_it_grows_and_after_its_first_article_goes() -> None:
@@ -138,22 +144,31 @@ def test_the_state_survives_json_with_the_memory_source(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     saved = json.loads(path.read_text(encoding="utf-8"))
-    restored = StoryGrouper.from_state(saved["grouper"], MemoryCandidates.from_state(saved["source"]))
+    restored = StoryGrouper.from_state(
+        saved["grouper"], MemoryCandidates.from_state(saved["source"])
+    )
     assert {key: restored.story_of(key) for key in assigned} == assigned
     follow = _follow_up(CORPUS[7], 1)
     assert _add(restored, follow, published=DAY) == assigned[CORPUS[7].id]
-    assert _add(restored, CORPUS[0], id="new-event", body="Completely different text " * 20) not in assigned.values()
+    assert (
+        _add(restored, CORPUS[0], id="new-event", body="Completely different text " * 20)
+        not in assigned.values()
+    )
 
 
 class RecordingSource(MemoryCandidates):
-    """A candidate source that records the questions the grouper asks (as an index would see them)."""
+    """A candidate source that records the grouper's questions (as an index would see them)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.asked: list[tuple[dict[str, float], datetime | None, datetime | None, int]] = []
 
     def candidates(
-        self, terms: dict[str, float], start: datetime | None, end: datetime | None, limit: int  # type: ignore[override]
+        self,
+        terms: dict[str, float],
+        start: datetime | None,
+        end: datetime | None,
+        limit: int,  # type: ignore[override]
     ) -> list[str]:
         self.asked.append((dict(terms), start, end, limit))
         return super().candidates(terms, start, end, limit)
@@ -174,7 +189,8 @@ def test_the_grouper_asks_its_source_for_key_terms_within_the_window() -> None:
 def test_key_terms_find_names_but_not_in_capitalised_headlines() -> None:
     terms = key_terms(
         "Ebbers denies fraud",
-        "Former WorldCom chief Bernie Ebbers told the court in New York on Monday that he knew nothing.",
+        "Former WorldCom chief Bernie Ebbers told the court in New York on Monday"
+        " that he knew nothing.",
     )
     assert "e:bernie ebbers" in terms and "e:new york" in terms and "e:worldcom" in terms
     assert "e:monday" not in terms and "e:former" not in terms
