@@ -469,17 +469,3 @@ class StoryGrouper:
             grouper._members[article_id] = _Member(int(story), date, dict(profile), group)
             grouper._sizes[int(story)] = grouper._sizes.get(int(story), 0) + 1
         return grouper
-
-
-def pairs_in_same_group(labels: Mapping[str, Any], ids: Sequence[str]) -> set[tuple[str, str]]:
-    """The unordered id pairs (a < b) of ``ids`` that share a label: for pairwise evaluation."""
-    by_label: dict[Any, list[str]] = {}
-    for article_id in ids:
-        by_label.setdefault(labels[article_id], []).append(article_id)
-    pairs: set[tuple[str, str]] = set()
-    for members in by_label.values():
-        members.sort()
-        for i, a in enumerate(members):
-            for b in members[i + 1 :]:
-                pairs.add((a, b))
-    return pairs
