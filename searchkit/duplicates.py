@@ -176,6 +176,16 @@ class DuplicateGrouper:
         for key in keys:
             self._buckets.setdefault(key, {}).setdefault(group, {})[article_id] = None
 
+    def restore(self, article_id: str, sig: bytes, group: int) -> None:
+        """Put back an article already placed in ``group`` (rebuilding the state from an index).
+
+        Nothing is compared: the group was decided when the article was first
+        added. Later groups are numbered past the largest one restored.
+        """
+        self.remove(article_id)
+        self._insert(article_id, group, sig, _bands(sig))
+        self._next_group = max(self._next_group, group + 1)
+
     def remove(self, article_id: str) -> int | None:
         """Forget an article (deleted from the index); return the group it was in, if any."""
         member = self._members.pop(article_id, None)

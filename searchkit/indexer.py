@@ -16,16 +16,19 @@ from dataclasses import replace
 from types import TracebackType
 
 from searchkit.engine import writer as engine_writer
-from searchkit.engine.schema import article_to_document
+from searchkit.engine.schema import GROUP_FIELDS, article_to_document
 from searchkit.engine.storage import (
     create_index,
     has_index,
     new_metadata,
     open_index,
+    read_groups_state,
     read_metadata,
+    write_groups_state,
     write_metadata,
 )
 from searchkit.engine.writer import IndexWriter
+from searchkit.grouping import Grouping
 from searchkit.errors import (
     IndexCorruptError,
     IndexIncompatibleError,
@@ -140,6 +143,10 @@ class Indexer:
         self._parallel = False
         self._pending = PendingDocuments()
         self._deleted: set[str] = set()
+        self._grouping: Grouping | None = None
+        self._grouping_generation = -1
+        """The commit generation ``_grouping`` describes, once that commit succeeded."""
+        self._grouping_changed = False
         self._open()
 
     # -- opening -----------------------------------------------------------
@@ -309,12 +316,52 @@ class Indexer:
         self._clear_lock_info()
 
     def _hand_over_pending(self, writer: IndexWriter) -> None:
-        """Give the writer every pending document, in the order first added."""
+        """Give the writer every pending document, in the order first added, each with
+        its duplicate group and story (``searchkit.grouping``; deletions are taken out first)."""
+        if not self.rebuild and not self._deleted and not len(self._pending):
+            self._grouping_changed = False  # e.g. a sync run that found nothing new
+            return
+        grouping = self._grouping_for(writer)
+        self._grouping_changed = True
+        for doc_id in self._deleted:
+            grouping.remove(doc_id)
         for doc in self._pending:
+            group, story = grouping.assign(
+                doc["id"], doc.get("title", ""), doc.get("body", ""), doc.get("published")
+            )
+            doc = {key: value for key, value in doc.items() if key not in GROUP_FIELDS}
+            if group is not None:
+                doc["duplicate_group"] = group
+            if story is not None:
+                doc["story_id"] = story
             if self.clearing:
                 writer.add(doc)
             else:
                 writer.replace(doc)
+
+    def _grouping_for(self, writer: IndexWriter) -> Grouping:
+        """The groupers as the last commit left them (read under the write lock).
+
+        A rebuild starts empty. Otherwise the saved state is used when it was
+        saved for the committed generation, else recovered from the committed
+        documents (see ``searchkit.grouping``).
+        """
+        committed = writer.committed_generation
+        if self.rebuild:
+            self._grouping = Grouping.fresh()
+        elif self._grouping is None or self._grouping_generation != committed:
+            self._grouping = None
+            state = read_groups_state(self.index_dir, committed)
+            if state is not None:
+                try:
+                    self._grouping = Grouping.from_state(state)
+                except (KeyError, TypeError, ValueError) as exc:
+                    log.warning("the saved grouping state is unreadable (%s); recovering it", exc)
+            if self._grouping is None:
+                log.info("recovering duplicate groups and stories from the committed documents")
+                self._grouping = Grouping.recover(writer.committed_groups())
+        self._grouping_generation = writer.generation
+        return self._grouping
 
     def _record_metadata(self) -> None:
         """Record this commit's groups in searchkit.json, before the write lock is released.
@@ -328,6 +375,15 @@ class Indexer:
             write_metadata(self.index_dir, new_metadata(self.groups, created=self._created))
         except IndexWriteError as exc:
             self._metadata_error = exc
+        grouping, writer = self._grouping, self._writer
+        if writer is not None:
+            changed = self._grouping_changed and grouping is not None
+            try:
+                state = grouping.to_state() if changed and grouping is not None else None
+                write_groups_state(self.index_dir, writer.generation, state)
+            except OSError as exc:
+                # Not an error: the next writer recovers the state from the documents.
+                log.warning("could not save the grouping state: %s", exc)
 
     def _carry_over_untouched(self, writer: IndexWriter) -> None:
         """Re-add documents this transaction did not touch (re-analysing them)."""
@@ -352,6 +408,7 @@ class Indexer:
     def _discard_failed_write(self) -> None:
         """Close and delete what a failed or cancelled write left, and its lock record
         (see ``engine.writer.discard_failed_write``)."""
+        self._grouping = None  # it may hold the assignments of the failed commit
         engine_writer.discard_failed_write(self._ix)
         self._clear_lock_info()
 

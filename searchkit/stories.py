@@ -388,6 +388,31 @@ class StoryGrouper:
         self.source.add(article_id, counts, profile, published)
         return story
 
+    def restore(
+        self,
+        article_id: str,
+        title: str,
+        body: str,
+        published: datetime | None,
+        duplicate_group: int | None,
+        story: int,
+    ) -> None:
+        """Put back an article already placed in ``story`` (rebuilding the state from an index).
+
+        Its profile is computed with the document frequencies restored so far,
+        so restoring in arrival order gives profiles close to the original ones;
+        later stories are numbered past the largest one restored.
+        """
+        self.remove(article_id)
+        counts = key_terms(title, body, self.aliases)
+        profile = self._profile(counts)
+        self._members[article_id] = _Member(story, published, profile, duplicate_group)
+        self._sizes[story] = self._sizes.get(story, 0) + 1
+        if duplicate_group is not None:
+            self._copies.setdefault(duplicate_group, story)
+        self._next_story = max(self._next_story, story + 1)
+        self.source.add(article_id, counts, profile, published)
+
     def _best_story(self, profile: dict[str, float], published: datetime | None) -> int | None:
         query = dict(sorted(profile.items(), key=lambda item: -item[1])[:QUERY_TERMS])
         start = end = None

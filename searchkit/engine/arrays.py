@@ -152,12 +152,21 @@ def column_arrays(perdoc: Any, schema: Any, doc_count: int) -> dict[str, np.ndar
     blob = b"".join(names)
     offsets = np.zeros(len(names) + 1, dtype=np.int64)
     np.cumsum([len(name) for name in names], out=offsets[1:])
-    return {
+    found = {
         "published": published,
         "source_codes": codes,
         "source_blob": np.frombuffer(blob, dtype=np.uint8) if blob else np.zeros(0, np.uint8),
         "source_offsets": offsets,
     }
+    # Each document's duplicate group and story (0: none), so collapsing and story
+    # grouping at query time are array operations.
+    for name, key in (("duplicate_group", "duplicate_groups"), ("story_id", "story_ids")):
+        values = np.zeros(doc_count, dtype=np.int64)
+        if perdoc is not None and perdoc.has_column(name) and name in schema:
+            column = perdoc.column_reader(name, schema[name].column_type)
+            values = np.fromiter((column[d] for d in range(doc_count)), np.int64, doc_count)
+        found[key] = values
+    return found
 
 
 def build_arrays(reader: Any) -> dict[str, np.ndarray]:
@@ -310,6 +319,8 @@ class SegmentArrays:
     source_codes: np.ndarray
     source_blob: bytes
     source_offsets: np.ndarray
+    duplicate_groups: np.ndarray
+    story_ids: np.ndarray
 
     def term_id(self, term: str) -> int:
         """The term's row in this segment's vocabulary, or -1 (binary search over the blob)."""
@@ -396,6 +407,8 @@ def _check_shapes(arrays: SegmentArrays, name: str) -> None:
         arrays.norm_length_body,
         arrays.published,
         arrays.source_codes,
+        arrays.duplicate_groups,
+        arrays.story_ids,
     )
     problems = [
         len(arrays.term_offsets) != terms + 1,
