@@ -568,6 +568,8 @@ def _format_hit(hit: Hit, color: bool) -> _Safe:
         [hit.source or "unknown outlet", _format_date(hit.published), f"score {hit.score:.2f}"]
     )
     lines = [_joined([f"{hit.rank:>3}. ", title]), f"     {details} | id {hit.id}"]
+    if hit.copies:
+        lines.append(f"     {_copies_line(hit)}")
     location = hit.url or hit.path
     if location:
         lines.append(f"     {location}")
@@ -576,11 +578,47 @@ def _format_hit(hit: Hit, color: bool) -> _Safe:
     return _joined(lines, "\n")
 
 
+def _copies_line(hit: Hit) -> str:
+    """E.g. '+2 copies: Reuters, AP' (each outlet once)."""
+    outlets = dict.fromkeys(source or "unknown outlet" for source in hit.copy_sources)
+    noun = "copy" if len(hit.copies) == 1 else "copies"
+    return f"+{len(hit.copies)} {noun}: {', '.join(outlets)}"
+
+
+def _date_span(first: datetime | None, last: datetime | None) -> str:
+    if first is None or last is None:
+        return "undated"
+    if first.date() == last.date():
+        return _format_date(first)
+    return f"{_format_date(first)} to {_format_date(last)}"
+
+
+def _format_story_hit(hit: Hit) -> str:
+    """One line per story: its best hit, then '+N articles from M outlets' and the date span."""
+    story = hit.story
+    articles = story.articles if story else 0
+    outlets = len(story.outlets) if story else (1 if hit.source else 0)
+    noun = "article" if articles == 1 else "articles"
+    span = _date_span(story.first, story.last) if story else _format_date(hit.published)
+    return (
+        f"{hit.rank:>3}. {hit.title} | {hit.source or 'unknown outlet'} | id {hit.id} | "
+        f"+{articles} {noun} from {outlets} outlet{'' if outlets == 1 else 's'} | {span}"
+        + (f" | story {hit.story_id}" if hit.story_id else "")
+    )
+
+
 def _page_summary(results: SearchResults) -> str:
-    """E.g. '12 results, page 1 of 2 (showing 1-10)'."""
+    """E.g. '12 results, page 1 of 2 (showing 1-10)'; collapsed results also say how many
+    documents they stand for."""
     noun = "result" if results.total == 1 else "results"
-    last_page = max(1, -(-results.total // max(results.limit, 1)))
+    shown = results.groups if results.groups is not None else results.total
+    last_page = max(1, -(-shown // max(results.limit, 1)))
     summary = f"{results.total} {noun}, page {results.page} of {last_page}"
+    if results.groups is not None and results.groups != results.total:
+        summary = (
+            f"{results.total} {noun} in {results.groups} group{'' if results.groups == 1 else 's'}, "
+            f"page {results.page} of {last_page}"
+        )
     if results.hits:
         summary += f" (showing {results.hits[0].rank}-{results.hits[-1].rank})"
     return summary
@@ -688,6 +726,14 @@ class _QueryCommand(click.Command):
 )
 @_json_option
 @click.option("--explain", is_flag=True, help="Show the parsed and expanded query on stderr.")
+@click.option(
+    "--all-copies",
+    is_flag=True,
+    help="Show every copy of a text (by default copies count as one result, '+N copies').",
+)
+@click.option(
+    "--by-story", is_flag=True, help="One line per story: its best hit, then the rest summarised."
+)
 @_synonym_options
 def query_command(
     words: tuple[str, ...],
@@ -700,6 +746,8 @@ def query_command(
     sort: str,
     as_json: bool,
     explain: bool,
+    all_copies: bool,
+    by_story: bool,
     synonyms_file: str | None,
     no_synonyms: bool,
 ) -> None:
@@ -724,6 +772,8 @@ def query_command(
             until=until,
             sort=sort,
             use_synonyms=not no_synonyms,
+            collapse=not all_copies,
+            by_story=by_story,
         )
     if explain:
         _echo(f"parsed query:   {results.parsed_query}", err=True)
@@ -748,6 +798,10 @@ def query_command(
     stdout = sys.stdout
     color = _color_wanted(stdout)
     _echo(_page_summary(results))
+    if by_story:
+        for hit in results.hits:
+            _echo(_format_story_hit(hit))
+        return
     for hit in results.hits:
         _echo()
         _echo(_format_hit(hit, color))
@@ -784,6 +838,65 @@ def show_command(doc_id: str, index_dir: str, as_json: bool) -> None:
         _echo_json(article.to_dict())
     else:
         _echo(_format_article(article))
+
+
+@main.command("story")
+@click.argument("story_id", metavar="ID", callback=_not_blank)
+@_index_option
+@_json_option
+def story_command(story_id: str, index_dir: str, as_json: bool) -> None:
+    """List the articles of story ID in time order, with outlet and title (story ids
+    appear in `searchkit query --json` and `--by-story` output)."""
+    import searchkit
+
+    with searchkit.Searcher(index_dir) as searcher:
+        story = searcher.story(story_id)
+    if as_json:
+        for article in story.articles:
+            _echo_json(article.to_dict())
+        return
+    count = len(story.articles)
+    outlets = len(story.outlets)
+    _echo(
+        f"story {story.id}: {count} article{'' if count == 1 else 's'} from {outlets} "
+        f"outlet{'' if outlets == 1 else 's'}, {_date_span(story.first, story.last)}"
+    )
+    for article in story.articles:
+        _echo(
+            f"{_format_date(article.published)} | {article.source or 'unknown outlet'} | "
+            f"{article.title} | id {article.id}"
+        )
+
+
+@main.command("similar")
+@click.argument("doc_id", metavar="ID", callback=_not_blank)
+@_index_option
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=MAX_LIMIT),
+    default=10,
+    show_default=True,
+    metavar="N",
+    help="How many similar articles.",
+)
+@_json_option
+def similar_command(doc_id: str, index_dir: str, limit: int, as_json: bool) -> None:
+    """Print articles about the same subject as article ID (its own copies left out)."""
+    import searchkit
+
+    with searchkit.Searcher(index_dir) as searcher:
+        results = searcher.similar(doc_id, limit=limit)
+    if not results.hits:
+        _echo(f"no articles similar to {doc_id!r}", err=True)
+        return
+    if as_json:
+        for hit in results.hits:
+            _echo_json(hit.to_dict())
+        return
+    color = _color_wanted(sys.stdout)
+    for hit in results.hits:
+        _echo()
+        _echo(_format_hit(hit, color))
 
 
 @main.command("extract")

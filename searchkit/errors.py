@@ -108,5 +108,16 @@ class DocumentNotFoundError(SearchkitError):
         )
 
 
+class StoryNotFoundError(SearchkitError):
+    """No article of the index belongs to the requested story."""
+
+    def __init__(self, story_id: object) -> None:
+        self.story_id = story_id
+        super().__init__(
+            f"no story with id {story_id!r} in the index — "
+            f"`searchkit query --json` shows each hit's story_id"
+        )
+
+
 class QueryError(SearchkitError):
     """A query could not be run at all (bad filter value, bad sort order)."""

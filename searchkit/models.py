@@ -177,9 +177,21 @@ class Hit:
     snippet: str
     highlights: tuple[tuple[int, int], ...] = ()
     matched_terms: tuple[str, ...] = ()
+    copies: tuple[str, ...] = ()
+    """Ids of the other matching copies of this text (its duplicate group), best first;
+    collapsed results show only the best copy and list the others here."""
+    copy_sources: tuple[str | None, ...] = ()
+    """The outlet of each of ``copies``, in the same order."""
+    story_id: int | None = None
+    """The story the article belongs to (``Searcher.story``); None for a body too short to sign."""
+    story: StorySummary | None = None
+    """With ``by_story``: the other matching articles of its story, summarised."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON Lines record `searchkit query --json` prints for this hit."""
+        extra: dict[str, Any] = {"copies": list(self.copies), "story_id": self.story_id}
+        if self.story is not None:
+            extra["story"] = self.story.to_dict()
         return {
             "rank": self.rank,
             "score": self.score,
@@ -191,7 +203,76 @@ class Hit:
             "path": self.path,
             "snippet": self.snippet,
             "matched_terms": list(self.matched_terms),
+            **extra,
         }
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    """The other matching articles of a hit's story (``search(by_story=True)``).
+
+    ``articles`` counts them (the hit itself not included); ``outlets`` are the
+    distinct outlets of all of them, hit included; ``first``/``last`` the
+    date span of the dated ones, hit included.
+    """
+
+    articles: int
+    outlets: tuple[str, ...]
+    first: datetime | None
+    last: datetime | None
+    ids: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values (dates as ISO 8601)."""
+        return {
+            "articles": self.articles,
+            "outlets": list(self.outlets),
+            "first": _iso(self.first),
+            "last": _iso(self.last),
+            "ids": list(self.ids),
+        }
+
+
+@dataclass(frozen=True)
+class StoryArticle:
+    """One article of a story, as `searchkit story` lists it."""
+
+    id: str
+    title: str
+    source: str | None
+    published: datetime | None
+    duplicate_group: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values (dates as ISO 8601)."""
+        data = asdict(self)
+        data["published"] = _iso(self.published)
+        return data
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story: articles about one event, grouped at index time, in time order (undated last)."""
+
+    id: int
+    articles: tuple[StoryArticle, ...]
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        """The distinct outlets of its articles, in order of first appearance."""
+        return tuple(dict.fromkeys(a.source for a in self.articles if a.source))
+
+    @property
+    def first(self) -> datetime | None:
+        """The earliest publication date (None when no article is dated)."""
+        dates = [a.published for a in self.articles if a.published is not None]
+        return min(dates) if dates else None
+
+    @property
+    def last(self) -> datetime | None:
+        """The latest publication date."""
+        dates = [a.published for a in self.articles if a.published is not None]
+        return max(dates) if dates else None
 
 
 @dataclass(frozen=True)
@@ -204,6 +285,7 @@ class SearchResults:
     (for `--explain`); ``warnings`` lists parts of the query that were ignored.
     ``undated_left_out`` counts the matches a ``since``/``until`` filter left
     out because they have no date (0 without one), so the caller can say so.
+    Pages are pages of collapsed results when collapsing (see ``groups``).
     """
 
     query: str
@@ -216,6 +298,9 @@ class SearchResults:
     warnings: tuple[str, ...] = ()
     facets: Mapping[str, int] = field(default_factory=dict)
     undated_left_out: int = 0
+    groups: int | None = None
+    """How many results the matches make once collapsed (one per duplicate group, or per
+    story with ``by_story``); None without collapsing. ``total`` always counts documents."""
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)

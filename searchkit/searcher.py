@@ -23,8 +23,17 @@ from searchkit.engine.query_tree import QueryTree, is_nothing
 from searchkit.engine.reading import Filters, IndexReader, RankedDoc, ReadSession
 from searchkit.engine.schema import document_to_article, stored_date
 from searchkit.engine.storage import index_bytes, read_metadata
-from searchkit.errors import DocumentNotFoundError, QueryError
-from searchkit.models import Article, Hit, IndexStats, RankingSettings, SearchResults
+from searchkit.errors import DocumentNotFoundError, QueryError, StoryNotFoundError
+from searchkit.models import (
+    Article,
+    Hit,
+    IndexStats,
+    RankingSettings,
+    SearchResults,
+    Story,
+    StoryArticle,
+    StorySummary,
+)
 from searchkit.options import MAX_LIMIT, SORT_ORDERS
 from searchkit.query import AliasRewriter, ParsedQuery, expansion_warnings, parse_query
 from searchkit.snippets import make_snippet
@@ -103,8 +112,17 @@ class Searcher:
         use_synonyms: bool = True,
         facets: bool = False,
         snippets: bool = True,
+        collapse: bool = True,
+        by_story: bool = False,
     ) -> SearchResults:
         """Run a query and return one page of ranked hits with snippets.
+
+        Copies of one text (a duplicate group) count as one result by default,
+        shown as its best-ranked copy with the others in ``Hit.copies``;
+        ``collapse=False`` ranks every copy. ``by_story=True`` gives one result
+        per story instead, its best hit with ``Hit.story`` summarising the
+        rest. ``total`` counts matching documents either way; ``groups``
+        counts the collapsed results, and pages are pages of those.
 
         ``snippets=False`` leaves each hit's snippet empty (and its highlights
         and matched terms with it), for callers that want only the ranking:
@@ -146,6 +164,7 @@ class Searcher:
                 facets,
                 warnings,
                 snippets,
+                "story_ids" if by_story else "duplicate_groups" if collapse else None,
             )
 
     def _filters(
@@ -177,6 +196,7 @@ class Searcher:
         facets: bool,
         warnings: list[str],
         snippets: bool = True,
+        collapse: str | None = None,
     ) -> SearchResults:
         if is_nothing(parsed.query) or within.matches_nothing:
             explain = (str(plain.query), self._describe(parsed.query))
@@ -185,14 +205,23 @@ class Searcher:
         if cut_warning:
             parsed = replace(parsed, query=kept)
             warnings.append(cut_warning)
-        ranking = session.rank(parsed.query, parsed.text, within, limit, page, sort)
+        ranking = session.rank(
+            parsed.query, parsed.text, within, limit, page, sort, collapse=collapse
+        )
         explain = (str(plain.query), self._describe_text(ranking.scored_query))
         warnings.extend(expansion_warnings(parsed))
         total = session.count_matches(parsed.query, within)
         undated = session.undated_matches(parsed.query, within)
         wanted = session.highlight_terms(parsed.query)
         hits = tuple(
-            self._hit(doc, rank, wanted if snippets else None)
+            self._grouped(
+                session,
+                self._hit(doc, rank, wanted if snippets else None),
+                doc,
+                collapse,
+                parsed.query,
+                within,
+            )
             for rank, doc in enumerate(ranking.docs, start=(page - 1) * limit + 1)
         )
         counts: dict[str, int] = {}
@@ -200,7 +229,54 @@ class Searcher:
             # Over every match: the ranked query may cover only the best of them.
             counts = session.outlet_counts(parsed.query, within)
         return SearchResults(
-            text, hits, total, page, limit, *explain, tuple(warnings), counts, undated
+            text, hits, total, page, limit, *explain, tuple(warnings), counts, undated,
+            groups=ranking.groups,
+        )
+
+    def _grouped(
+        self,
+        session: ReadSession,
+        hit: Hit,
+        doc: RankedDoc,
+        collapse: str | None,
+        query: QueryTree,
+        within: Filters,
+    ) -> Hit:
+        """``hit`` with its copies (the other matching members of its duplicate group) and
+        story; with story collapsing, a summary of its story's other matches."""
+        story_id = doc.stored.get("story_id")
+        group = session.group_number("duplicate_groups", doc.docnum)
+        if collapse is None:
+            members = session.group_members("duplicate_groups", group) if group else []
+            matching = set(session.matching_docnums(query, within, members))
+            copies = [m for m in members if m != doc.docnum and m in matching]
+        elif collapse == "duplicate_groups":
+            copies = list(doc.members)
+        else:
+            copies = [
+                m for m in doc.members if group and session.group_number("duplicate_groups", m) == group
+            ]
+        described = session.describe(copies)
+        story: StorySummary | None = None
+        if collapse == "story_ids":
+            others = session.describe(doc.members)
+            outlets = dict.fromkeys(
+                name for name in [hit.source, *(source for _, source, _ in others)] if name
+            )
+            dates = [d for d in [hit.published, *(date for _, _, date in others)] if d]
+            story = StorySummary(
+                articles=len(others),
+                outlets=tuple(outlets),
+                first=min(dates) if dates else None,
+                last=max(dates) if dates else None,
+                ids=tuple(doc_id for doc_id, _, _ in others),
+            )
+        return replace(
+            hit,
+            copies=tuple(doc_id for doc_id, _, _ in described),
+            copy_sources=tuple(source for _, source, _ in described),
+            story_id=int(story_id) if story_id else None,
+            story=story,
         )
 
     def _describe(self, node: QueryTree) -> str:
@@ -273,6 +349,56 @@ class Searcher:
         if stored is None:
             raise DocumentNotFoundError(doc_id)
         return document_to_article(stored)
+
+    def story(self, story_id: int | str) -> Story:
+        """The articles of one story, in time order (undated last), with outlet and title.
+
+        Raises StoryNotFoundError when no article has that story id. Members are
+        found in the arrays, so a story of thousands of copies costs one
+        stored-field read per article and nothing per other document.
+        """
+        try:
+            number = int(story_id)
+        except (TypeError, ValueError):
+            raise StoryNotFoundError(story_id) from None
+        with self._engine.session() as session:
+            members = session.group_members("story_ids", number) if number > 0 else []
+            if not members:
+                raise StoryNotFoundError(story_id)
+            articles = []
+            for docnum in members:
+                stored = session.stored(docnum)
+                group = stored.get("duplicate_group")
+                articles.append(
+                    StoryArticle(
+                        id=stored["id"],
+                        title=stored.get("title", ""),
+                        source=stored.get("source"),
+                        published=stored_date(stored.get("published")),
+                        duplicate_group=int(group) if group else None,
+                    )
+                )
+        articles.sort(key=lambda a: (a.published is None, a.published or datetime.min, a.id))
+        return Story(number, tuple(articles))
+
+    def similar(self, doc_id: str, *, limit: int = 10) -> SearchResults:
+        """Articles about the same subject as ``doc_id``, best first, one per duplicate group.
+
+        The article's own copies (its duplicate group) are left out. Raises
+        DocumentNotFoundError for an unknown id, QueryError for a bad limit.
+        """
+        if not 1 <= limit <= MAX_LIMIT:
+            raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+        with self._engine.session() as session:
+            docnum = session.docnum(doc_id)
+            if docnum is None:
+                raise DocumentNotFoundError(doc_id)
+            docs = session.similar(docnum, limit)
+            hits = tuple(
+                self._grouped(session, self._hit(doc, rank, {}), doc, "duplicate_groups", None, None)  # type: ignore[arg-type]
+                for rank, doc in enumerate(docs, start=1)
+            )
+        return SearchResults(f"similar to {doc_id}", hits, len(hits), 1, limit)
 
     def stats(self) -> IndexStats:
         """Summarise the index: documents, outlets, date range, size and last update."""

@@ -372,6 +372,28 @@ def _relevance_model(scorer: Any, first: list[tuple[int, float]]) -> dict[str, f
     return model
 
 
+def _one_per_group(
+    scorer: Any, ranked: list[tuple[int, float]], count: int
+) -> list[tuple[int, float]]:
+    """The first ``count`` of ``ranked`` counting each duplicate group once (its best copy).
+
+    Five copies of one wire story would otherwise be the whole relevance model,
+    and its words (not the query's subject) the feedback.
+    """
+    keys = scorer.collection.group_keys("duplicate_groups")
+    seen: set[int] = set()
+    kept: list[tuple[int, float]] = []
+    for docnum, score in ranked:
+        key = int(keys[docnum])
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append((docnum, score))
+        if len(kept) == count:
+            break
+    return kept
+
+
 def _with_feedback(
     words: list[FieldedWord],
     scorer: Any,
@@ -388,7 +410,7 @@ def _with_feedback(
     documents are re-scored (see ScoredQuery).
     """
     best = scorer.top(query, within, RERANK_DEPTH)
-    model = _relevance_model(scorer, best[: settings.feedback_docs])
+    model = _relevance_model(scorer, _one_per_group(scorer, best, settings.feedback_docs))
     ranked = sorted(model.items(), key=lambda item: (-item[1], item[0]))
     fieldnames = [term.fieldname for term in words[0].subqueries]
     common = scorer.stats.doc_count * MAX_FEEDBACK_DOC_SHARE
@@ -444,6 +466,19 @@ class Ranker:
 
     def __init__(self, settings: RankingSettings | None = None) -> None:
         self.settings = settings if settings is not None else DEFAULT_SETTINGS
+
+    def weighted_words(self, words: list[tuple[str, float]]) -> wq.Query:
+        """A free-text query of analysed index terms, each with its weight, over title and
+        body (BM25F, scores added): what more-like-this searches."""
+        fielded = [
+            FieldedWord(
+                [wq.Term(name, term) for name in ("title", "body")],
+                boost=weight,
+                settings=self.settings,
+            )
+            for term, weight in words
+        ]
+        return ScoredOr(fielded) if len(fielded) > 1 else fielded[0]
 
     def weighting(self) -> BM25FWeighting:
         """The weighting model for Whoosh searchers."""

@@ -12,13 +12,15 @@ replaced without touching the rest of the search.
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
@@ -34,6 +36,12 @@ from searchkit.engine.storage import READER_ATTEMPTS, open_index
 from searchkit.errors import SearchkitError
 from searchkit.models import RankingSettings
 from searchkit.synonyms import AliasGroup
+
+
+SIMILAR_TERMS = 25
+"""Terms of an article searched for its similar articles."""
+SIMILAR_MAX_DOC_SHARE = 0.1
+"""Terms in more than this share of the documents say nothing about a subject."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,8 @@ class RankedDoc:
     docnum: int
     score: float | None
     stored: dict[str, Any]
+    members: tuple[int, ...] = ()
+    """With collapsing: the other matching documents of its group, best first (docnums)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,8 @@ class Ranking:
 
     docs: list[RankedDoc]
     scored_query: str
+    groups: int | None = None
+    """With collapsing: how many groups (results after collapsing) the matches form."""
 
 
 def _column_date(field: Any, value: Any) -> datetime | None:
@@ -186,13 +198,22 @@ class ReadSession:
         )
 
     def rank(
-        self, query: QueryTree, text: str, filters: Filters, limit: int, page: int, sort: str
+        self,
+        query: QueryTree,
+        text: str,
+        filters: Filters,
+        limit: int,
+        page: int,
+        sort: str,
+        collapse: str | None = None,
     ) -> Ranking:
         """Page ``page`` (of ``limit`` documents) of the documents matching ``query`` within
         ``filters``, best first (``sort="relevance"``) or newest first (``"date"``).
 
         ``text`` is the query as parsed (a word typed twice counts twice). Each
-        document's score is its relevance, whatever the order.
+        document's score is its relevance, whatever the order. ``collapse``
+        ("duplicate_groups" or "story_ids") ranks one document per group, the
+        group's best-ranked, with the group's other matches as its ``members``.
         """
         scorer = self._scorer
         inside = self._inside(filters.query)
@@ -203,6 +224,8 @@ class ReadSession:
         self._matches[id(query)] = (query, base)
         wanted = page * limit
         ids, scores = scorer.flatten(base, inside)
+        if collapse is not None and self._collapses(ids, collapse):
+            return self._collapsed(scored, ids, scores, inside, sort, collapse, limit, page)
         if sort == "date":
             ranked = scorer.newest_first(ids, scores, wanted)
         elif scored.query is scored.base:
@@ -215,7 +238,136 @@ class ReadSession:
         window = ranked[(page - 1) * limit : page * limit]
         stored = self._searcher.stored_fields
         docs = [RankedDoc(docnum, score, stored(docnum)) for docnum, score in window]
-        return Ranking(docs, str(scored.query))
+        groups = len(ids) if collapse is not None else None
+        return Ranking(docs, str(scored.query), groups)
+
+    def _collapses(self, ids: np.ndarray, collapse: str) -> bool:
+        """Whether two of the matches share a group (else collapsing changes nothing)."""
+        numbers = self._scorer.collection.per_doc(collapse)[ids]
+        numbers = numbers[numbers > 0]
+        return len(numbers) > 1 and len(np.unique(numbers)) < len(numbers)
+
+    def _collapsed(
+        self,
+        scored: Any,
+        ids: np.ndarray,
+        scores: np.ndarray,
+        inside: list[Any] | None,
+        sort: str,
+        collapse: str,
+        limit: int,
+        page: int,
+    ) -> Ranking:
+        """``rank`` with one document per group: every match is ordered, then each group
+        is represented by its first (best-ranked) document."""
+        scorer = self._scorer
+        if sort == "date":
+            ranked = scorer.newest_first(ids, scores, len(ids))
+        elif scored.query is scored.base:
+            ranked = best(ids, scores, len(ids))
+        else:
+            ranked = scorer.top(scored.query, inside, len(ids))
+            rescored = {docnum for docnum, _ in ranked}
+            ranked.extend(item for item in best(ids, scores, len(ids)) if item[0] not in rescored)
+        order = np.fromiter((docnum for docnum, _ in ranked), np.int64, len(ranked))
+        keys = scorer.collection.group_keys(collapse)[order]
+        _unique, first = np.unique(keys, return_index=True)
+        first.sort()
+        window = first[(page - 1) * limit : page * limit]
+        stored = self._searcher.stored_fields
+        docs = []
+        for at in window:
+            docnum, score = ranked[int(at)]
+            members = order[keys == keys[at]]
+            others = tuple(int(m) for m in members if m != docnum)
+            docs.append(RankedDoc(docnum, score, stored(docnum), others))
+        return Ranking(docs, str(scored.query), len(first))
+
+    def describe(self, docnums: Sequence[int]) -> list[tuple[str, str | None, datetime | None]]:
+        """(id, outlet, publication date) of documents, from columns and arrays only: cheap
+        enough for the thousands of copies a group may hold."""
+        collection = self._scorer.collection
+        published = collection.per_doc("published")
+        field = self._searcher.schema["published"]
+        found = []
+        for docnum in docnums:
+            raw = int(published[docnum])
+            date = _column_date(field, raw) if raw else None
+            found.append((collection.doc_id(docnum), collection.source_of(docnum), date))
+        return found
+
+    def matching_docnums(
+        self, query: QueryTree, filters: Filters, candidates: Sequence[int]
+    ) -> list[int]:
+        """Which of ``candidates`` (global docnums) match ``query`` within ``filters``."""
+        if not candidates:
+            return []
+        ids, _scores = self._scorer.flatten(self._matches_of(query), self._inside(filters.query))
+        wanted = np.asarray(candidates, dtype=np.int64)
+        return [int(d) for d in wanted[np.isin(wanted, ids)]]
+
+    def docnum(self, doc_id: str) -> int | None:
+        """The document number of the live document with this id, or None."""
+        found = self._searcher.document_number(id=doc_id)
+        return None if found is None else int(found)
+
+    def group_members(self, name: str, number: int) -> list[int]:
+        """The live documents whose ``name`` ("duplicate_groups", "story_ids") is ``number``."""
+        collection = self._scorer.collection
+        hits = np.flatnonzero((collection.per_doc(name) == number) & collection.live_mask())
+        return [int(docnum) for docnum in hits]
+
+    def group_number(self, name: str, docnum: int) -> int:
+        """A document's duplicate group or story (0: none)."""
+        return int(self._scorer.collection.per_doc(name)[docnum])
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """A document's stored fields."""
+        fields: dict[str, Any] = self._searcher.stored_fields(docnum)
+        return fields
+
+    def similar(self, docnum: int, limit: int) -> list[RankedDoc]:
+        """The ``limit`` documents most like ``docnum`` (one per duplicate group), best first.
+
+        The document's ``SIMILAR_TERMS`` strongest terms by TF-IDF (from the
+        forward index) are searched as one weighted BM25F query; the document
+        itself and its own duplicate group are left out, since a copy is not
+        "more" of the subject.
+        """
+        scorer = self._scorer
+        collection = scorer.collection
+        counts = collection.doc_terms(docnum)
+        total = max(scorer.stats.doc_count, 1)
+        weighted = []
+        for term, count in counts.items():
+            if term.startswith("=") or len(term) < 2 or term.isdigit():
+                continue
+            df = max(scorer.doc_frequency(name, term) for name in TEXT_FIELDS)
+            if df < 2 or df > total * SIMILAR_MAX_DOC_SHARE:
+                continue
+            weighted.append((count * math.log(total / df), term))
+        weighted.sort(key=lambda item: (-item[0], item[1]))
+        top = weighted[:SIMILAR_TERMS]
+        if not top:
+            return []
+        node = self._ranker.weighted_words([(term, weight) for weight, term in top])
+        ids, scores = scorer.flatten(scorer.evaluate(node), None)
+        keys = collection.group_keys("duplicate_groups")
+        own = keys[docnum]
+        keep = keys[ids] != own
+        ids, scores = ids[keep], scores[keep]
+        ranked = best(ids, scores, len(ids))
+        order = np.fromiter((d for d, _ in ranked), np.int64, len(ranked))
+        ordered_keys = keys[order]
+        _unique, first = np.unique(ordered_keys, return_index=True)
+        first.sort()
+        docs = []
+        for at in first[:limit]:
+            found, score = ranked[int(at)]
+            members = order[ordered_keys == ordered_keys[at]]
+            others = tuple(int(m) for m in members if m != found)
+            docs.append(RankedDoc(found, score, self._searcher.stored_fields(found), others))
+        return docs
 
     def count_matches(self, query: QueryTree, filters: Filters) -> int:
         """Exactly how many live documents match ``query`` within ``filters``."""
