@@ -32,6 +32,8 @@ HIT_KEYS = [
     "path",
     "snippet",
     "matched_terms",
+    "copies",
+    "story_id",
 ]
 ARTICLE_KEYS = {
     "id",
