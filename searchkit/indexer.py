@@ -232,6 +232,21 @@ class Indexer:
         """
         return self._ensure_writer().existing_documents()
 
+    def grouping_mismatches(self) -> list[str]:
+        """Where the committed documents' duplicate groups and stories disagree with the
+        grouping state the next commit would resume from, or with one recovered from the
+        documents alone (empty: none). Holds the write lock while it reads.
+
+        How the crash tests check that a kill never leaves the two apart.
+        """
+        writer = self._ensure_writer()
+        problems = self._grouping_for(writer).mismatches(writer.committed_groups())
+        recovered = Grouping.recover(writer.committed_groups())
+        problems += [
+            f"recovered: {problem}" for problem in recovered.mismatches(writer.committed_groups())
+        ]
+        return problems
+
     # -- writing -------------------------------------------------------------
 
     def add(self, article: Article, *, file_hash: str = "") -> None:
