@@ -39,9 +39,7 @@ from searchkit.synonyms import AliasGroup
 
 
 SIMILAR_TERMS = 25
-"""Terms of an article searched for its similar articles."""
-SIMILAR_MAX_DOC_SHARE = 0.1
-"""Terms in more than this share of the documents say nothing about a subject."""
+"""Terms of an article searched for its similar articles (its strongest by TF-IDF)."""
 
 
 @dataclass(frozen=True)
@@ -343,9 +341,9 @@ class ReadSession:
             if term.startswith("=") or len(term) < 2 or term.isdigit():
                 continue
             df = max(scorer.doc_frequency(name, term) for name in TEXT_FIELDS)
-            if df < 2 or df > total * SIMILAR_MAX_DOC_SHARE:
+            if df < 2:  # in no other document
                 continue
-            weighted.append((count * math.log(total / df), term))
+            weighted.append((count * math.log(1.0 + total / df), term))
         weighted.sort(key=lambda item: (-item[0], item[1]))
         top = weighted[:SIMILAR_TERMS]
         if not top:
