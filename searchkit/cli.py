@@ -615,8 +615,9 @@ def _page_summary(results: SearchResults) -> str:
     last_page = max(1, -(-shown // max(results.limit, 1)))
     summary = f"{results.total} {noun}, page {results.page} of {last_page}"
     if results.groups is not None and results.groups != results.total:
+        groups = "group" if results.groups == 1 else "groups"
         summary = (
-            f"{results.total} {noun} in {results.groups} group{'' if results.groups == 1 else 's'}, "
+            f"{results.total} {noun} in {results.groups} {groups}, "
             f"page {results.page} of {last_page}"
         )
     if results.hits:

@@ -28,7 +28,6 @@ from searchkit.engine.storage import (
     write_metadata,
 )
 from searchkit.engine.writer import IndexWriter
-from searchkit.grouping import Grouping
 from searchkit.errors import (
     IndexCorruptError,
     IndexIncompatibleError,
@@ -36,6 +35,7 @@ from searchkit.errors import (
     IngestError,
     SearchkitError,
 )
+from searchkit.grouping import Grouping
 from searchkit.ingest.outlets import OutletTable, resolve_outlet, resolve_outlets
 from searchkit.models import Article
 from searchkit.pending import PendingDocuments

@@ -229,7 +229,15 @@ class Searcher:
             # Over every match: the ranked query may cover only the best of them.
             counts = session.outlet_counts(parsed.query, within)
         return SearchResults(
-            text, hits, total, page, limit, *explain, tuple(warnings), counts, undated,
+            text,
+            hits,
+            total,
+            page,
+            limit,
+            *explain,
+            tuple(warnings),
+            counts,
+            undated,
             groups=ranking.groups,
         )
 
@@ -239,14 +247,15 @@ class Searcher:
         hit: Hit,
         doc: RankedDoc,
         collapse: str | None,
-        query: QueryTree,
-        within: Filters,
+        query: QueryTree | None = None,
+        within: Filters | None = None,
     ) -> Hit:
         """``hit`` with its copies (the other matching members of its duplicate group) and
         story; with story collapsing, a summary of its story's other matches."""
         story_id = doc.stored.get("story_id")
         group = session.group_number("duplicate_groups", doc.docnum)
         if collapse is None:
+            assert query is not None and within is not None
             members = session.group_members("duplicate_groups", group) if group else []
             matching = set(session.matching_docnums(query, within, members))
             copies = [m for m in members if m != doc.docnum and m in matching]
@@ -254,7 +263,9 @@ class Searcher:
             copies = list(doc.members)
         else:
             copies = [
-                m for m in doc.members if group and session.group_number("duplicate_groups", m) == group
+                m
+                for m in doc.members
+                if group and session.group_number("duplicate_groups", m) == group
             ]
         described = session.describe(copies)
         story: StorySummary | None = None
@@ -395,7 +406,7 @@ class Searcher:
                 raise DocumentNotFoundError(doc_id)
             docs = session.similar(docnum, limit)
             hits = tuple(
-                self._grouped(session, self._hit(doc, rank, {}), doc, "duplicate_groups", None, None)  # type: ignore[arg-type]
+                self._grouped(session, self._hit(doc, rank, {}), doc, "duplicate_groups")
                 for rank, doc in enumerate(docs, start=1)
             )
         return SearchResults(f"similar to {doc_id}", hits, len(hits), 1, limit)

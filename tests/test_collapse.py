@@ -155,7 +155,9 @@ def test_the_seed_captures_share_a_story_no_corpus_article_joins(
 ) -> None:
     index = tmp_path / "index"
     corpus = _corpus()
-    unrelated = next(a for a in corpus if a.path and a.path.endswith("us-pakistan-border-training.html"))
+    unrelated = next(
+        a for a in corpus if a.path and a.path.endswith("us-pakistan-border-training.html")
+    )
     with Indexer(index) as indexer:
         for article in corpus:
             indexer.add(article)
@@ -213,7 +215,9 @@ def test_by_story_gives_one_result_per_story_with_a_summary(story_index: Path) -
 def test_unknown_story_raises_naming_it(story_index: Path) -> None:
     with Searcher(story_index) as searcher:
         for wrong in (999, "nope", 0, -1):
-            with pytest.raises(StoryNotFoundError, match=repr(str(wrong)) if isinstance(wrong, str) else str(wrong)):
+            with pytest.raises(
+                StoryNotFoundError, match=repr(str(wrong)) if isinstance(wrong, str) else str(wrong)
+            ):
                 searcher.story(wrong)
 
 
@@ -256,7 +260,7 @@ def test_cli_story_similar_and_query_options(story_index: Path) -> None:
         "Delta Times",
     ]
     similar = _cli("similar", "first", "--index", index, "--json")
-    assert [json.loads(line)["id"] for line in similar.stdout.splitlines()][0] == "later"
+    assert next(json.loads(line)["id"] for line in similar.stdout.splitlines()) == "later"
     for command in (["story", "4242"], ["similar", "missing-id"]):
         failed = _cli(*command, "--index", index)
         assert failed.returncode == 1
@@ -307,6 +311,6 @@ def test_a_story_of_ten_thousand_copies_stays_cheap_to_show(tmp_path: Path) -> N
         # (the follow-up stays out: in this index its shared words are in every document)
         assert len(story.articles) == count
         assert [a.id for a in story.articles[:2]] == ["c00000", "c00001"]
-        assert [hit.id for hit in searcher.similar("c00000")][0] == "follow-up"
+        assert next(hit.id for hit in searcher.similar("c00000")) == "follow-up"
     listed = _cli("story", str(wire.story_id), "--index", str(index))
     assert listed.returncode == 0 and len(listed.stdout.splitlines()) == count + 1

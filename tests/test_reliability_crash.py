@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-import searchkit
 from test_reliability_support import (
     WorkingCorpus,
     check_groups_agree,
@@ -26,6 +25,8 @@ from test_reliability_support import (
     start_cli,
     start_python,
 )
+
+import searchkit
 
 CLI_KILLS = 3
 CHILD_KILLS = 2

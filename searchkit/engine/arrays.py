@@ -152,7 +152,7 @@ def column_arrays(perdoc: Any, schema: Any, doc_count: int) -> dict[str, np.ndar
     blob = b"".join(names)
     offsets = np.zeros(len(names) + 1, dtype=np.int64)
     np.cumsum([len(name) for name in names], out=offsets[1:])
-    found = {
+    found: dict[str, np.ndarray] = {
         "published": published,
         "source_codes": codes,
         "source_blob": np.frombuffer(blob, dtype=np.uint8) if blob else np.zeros(0, np.uint8),

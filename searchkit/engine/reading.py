@@ -37,7 +37,6 @@ from searchkit.errors import SearchkitError
 from searchkit.models import RankingSettings
 from searchkit.synonyms import AliasGroup
 
-
 SIMILAR_TERMS = 25
 """Terms of an article searched for its similar articles (its strongest by TF-IDF)."""
 

@@ -37,12 +37,12 @@ def build_schema(groups: Sequence[AliasGroup], *, query_aliases: bool = True) ->
     published = fields.DATETIME(stored=True)
     # Undated documents get the smallest column value, so "newest first" puts them last.
     published.set_sortable(columns.NumericColumn(published.sortable_typecode, default=0))
-    groups = {}
+    numbers: dict[str, fields.NUMERIC] = {}
     for name in GROUP_FIELDS:
         # Unsigned, so the column value is the number itself (0, the default, is "none").
         number = fields.NUMERIC(int, 64, signed=False, stored=True)
         number.set_sortable(columns.NumericColumn(number.sortable_typecode, default=0))
-        groups[name] = number
+        numbers[name] = number
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
         title=fields.TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
@@ -58,7 +58,7 @@ def build_schema(groups: Sequence[AliasGroup], *, query_aliases: bool = True) ->
         # written before it existed. An ID (not STORED) field: the index's pickled schema
         # may only name the field classes searchkit.engine.unpickling allows.
         title_derived=fields.ID(stored=True),
-        **groups,
+        **numbers,
     )
 
 
