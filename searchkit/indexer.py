@@ -55,6 +55,11 @@ Reuters (19k stories), at 64 MB at 115 MB, so a 200k-document build stays well u
 MAX_WORKERS = 4
 """Upper bound on indexing worker processes for bulk writes (one per usable core)."""
 
+ASSIGN_GROUPS = True
+"""Whether commits assign duplicate groups and stories (searchkit.grouping). Only
+benchmarks/collapse.py turns it off, to measure what assigning them costs; an index built
+without them has no groups to collapse."""
+
 WORKER_BATCH = 100
 """Documents handed to a worker at a time; a smaller transaction is indexed in-process."""
 
@@ -333,22 +338,23 @@ class Indexer:
     def _hand_over_pending(self, writer: IndexWriter) -> None:
         """Give the writer every pending document, in the order first added, each with
         its duplicate group and story (``searchkit.grouping``; deletions are taken out first)."""
-        if not self.rebuild and not self._deleted and not len(self._pending):
-            self._grouping_changed = False  # e.g. a sync run that found nothing new
-            return
-        grouping = self._grouping_for(writer)
-        self._grouping_changed = True
-        for doc_id in self._deleted:
-            grouping.remove(doc_id)
+        nothing_new = not self.rebuild and not self._deleted and not len(self._pending)
+        # Nothing new (e.g. a sync run that found no change): the saved state stays valid.
+        self._grouping_changed = ASSIGN_GROUPS and not nothing_new
+        grouping = self._grouping_for(writer) if self._grouping_changed else None
+        if grouping is not None:
+            for doc_id in self._deleted:
+                grouping.remove(doc_id)
         for doc in self._pending:
-            group, story = grouping.assign(
-                doc["id"], doc.get("title", ""), doc.get("body", ""), doc.get("published")
-            )
-            doc = {key: value for key, value in doc.items() if key not in GROUP_FIELDS}
-            if group is not None:
-                doc["duplicate_group"] = group
-            if story is not None:
-                doc["story_id"] = story
+            if grouping is not None:
+                group, story = grouping.assign(
+                    doc["id"], doc.get("title", ""), doc.get("body", ""), doc.get("published")
+                )
+                doc = {key: value for key, value in doc.items() if key not in GROUP_FIELDS}
+                if group is not None:
+                    doc["duplicate_group"] = group
+                if story is not None:
+                    doc["story_id"] = story
             if self.clearing:
                 writer.add(doc)
             else:
@@ -391,7 +397,7 @@ class Indexer:
         except IndexWriteError as exc:
             self._metadata_error = exc
         grouping, writer = self._grouping, self._writer
-        if writer is not None:
+        if writer is not None and ASSIGN_GROUPS:
             changed = self._grouping_changed and grouping is not None
             try:
                 state = grouping.to_state() if changed and grouping is not None else None
