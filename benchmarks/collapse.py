@@ -111,6 +111,9 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def _build_for_queries(data: Path, work: Path, corpus: str) -> Path:
+    built = work / f"build-{corpus}-with-0"
+    if built.exists():  # the build part's index, grouped
+        return built
     index = work / f"query-{corpus}"
     if not index.exists():
         _run_child(["build", str(data), corpus, str(index), "True"])

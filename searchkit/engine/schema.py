@@ -40,7 +40,9 @@ def build_schema(groups: Sequence[AliasGroup], *, query_aliases: bool = True) ->
     numbers: dict[str, fields.NUMERIC] = {}
     for name in GROUP_FIELDS:
         # Unsigned, so the column value is the number itself (0, the default, is "none").
-        number = fields.NUMERIC(int, 64, signed=False, stored=True)
+        # shift_step=0: one index term per document, not a trie of 16 (range queries
+        # over group numbers are never asked for).
+        number = fields.NUMERIC(int, 64, signed=False, stored=True, shift_step=0)
         number.set_sortable(columns.NumericColumn(number.sortable_typecode, default=0))
         numbers[name] = number
     return fields.Schema(
