@@ -59,14 +59,14 @@ def synonyms_file(folder: Path, text: str = "Zorblax, Quuxland\n") -> Path:
 
 
 def cli_hits(index: Path, query: str, *extra: str) -> set[str]:
-    result = run_cli(["query", query, "--index", index, "--json", "--limit", "1000", *extra])
+    result = run_cli(["query", query, "--index", index, "--json", "--limit", "1000", "--all-copies", *extra])
     assert result.returncode == 0, result.stderr
     return {json.loads(line)["id"] for line in result.stdout.splitlines()}
 
 
 def library_hits(index: Path, query: str, *, use_synonyms: bool = True) -> set[str]:
     with searchkit.Searcher(index) as searcher:
-        results = searcher.search(query, limit=1000, use_synonyms=use_synonyms)
+        results = searcher.search(query, limit=1000, use_synonyms=use_synonyms, collapse=False)
         return {hit.id for hit in results}
 
 
