@@ -121,7 +121,9 @@ def test_cli_outlets_file_source_filter_and_stats(tmp_path: Path) -> None:
     index = tmp_path / "index"
     built = run_cli(["index", corpus, "--index", index, "--outlets", outlets, "-q"])
     assert built.returncode == 0, built.stderr
-    found = run_cli(["query", "harbour", "--index", index, "--source", "reuters", "--json", "--all-copies"])
+    found = run_cli(
+        ["query", "harbour", "--index", index, "--source", "reuters", "--json", "--all-copies"]
+    )
     assert found.returncode == 0, found.stderr
     hits = [json.loads(line) for line in found.stdout.splitlines() if line.strip()]
     hits = [hit for hit in hits if "id" in hit]

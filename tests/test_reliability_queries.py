@@ -189,7 +189,9 @@ def test_a_capped_prefix_is_reported_in_the_results(searcher: searchkit.Searcher
 def test_field_wide_patterns_match_every_document(searcher: searchkit.Searcher) -> None:
     everything = all_ids(searcher)
     for query in ("[a TO]", "body:[TO z]", "id:*", "*:*"):
-        assert {hit.id for hit in searcher.search(query, limit=1000, collapse=False)} == everything, query
+        assert {
+            hit.id for hit in searcher.search(query, limit=1000, collapse=False)
+        } == everything, query
 
 
 @pytest.mark.parametrize(
@@ -259,7 +261,9 @@ def test_any_query_text_gives_results_or_warnings(
 
 
 def test_an_endless_phrase_is_cut_with_a_warning(searcher: searchkit.Searcher) -> None:
-    results = searcher.search('"' + "the harbour ferry coxxxq " * 300 + '"', limit=50, collapse=False)
+    results = searcher.search(
+        '"' + "the harbour ferry coxxxq " * 300 + '"', limit=50, collapse=False
+    )
     assert any("phrase was cut" in warning for warning in results.warnings)
     assert searcher.search('"harbour ferry coxxxq"').total == FREQUENT_DOCS
 
@@ -294,7 +298,9 @@ def test_patterns_under_binary_operators_are_capped(
 def test_a_long_query_searches_its_rarest_words(searcher: searchkit.Searcher) -> None:
     rare = pattern_words(MAX_QUERY_WORDS + 6)
     absent = [f"zz{letter}qq" for letter in "bdfgh"]
-    results = searcher.search(" ".join(["harbour", "ferry", *absent, *rare]), limit=1000, collapse=False)
+    results = searcher.search(
+        " ".join(["harbour", "ferry", *absent, *rare]), limit=1000, collapse=False
+    )
     kept = set(sorted(rare)[:MAX_QUERY_WORDS])
     assert {hit.id for hit in results} == {
         f"pattern-{number:04d}" for number, word in enumerate(rare) if word in kept

@@ -59,7 +59,9 @@ def synonyms_file(folder: Path, text: str = "Zorblax, Quuxland\n") -> Path:
 
 
 def cli_hits(index: Path, query: str, *extra: str) -> set[str]:
-    result = run_cli(["query", query, "--index", index, "--json", "--limit", "1000", "--all-copies", *extra])
+    result = run_cli(
+        ["query", query, "--index", index, "--json", "--limit", "1000", "--all-copies", *extra]
+    )
     assert result.returncode == 0, result.stderr
     return {json.loads(line)["id"] for line in result.stdout.splitlines()}
 
