@@ -1035,14 +1035,23 @@ def make_plan(args: argparse.Namespace, reuters_count: int) -> Plan:
             sections=sections,
             notes=notes,
         )
-    return Plan(
-        repeats=args.repeats,
-        build_corpora=[
+    build_corpora = [
+        corpus
+        for corpus in (
             Corpus("reuters", "reuters"),
             bbc,
             quarter,
             Corpus("reuters-50%", "reuters", round(reuters_count * 0.5)),
-        ],
+        )
+        if corpus.name in args.corpora.split(",")
+    ]
+    if not any(corpus.name == "bbc" for corpus in build_corpora):
+        build_corpora.append(bbc)  # the CLI is measured on BBC
+    if len(build_corpora) < 4:
+        notes.append(f"corpora: {', '.join(corpus.name for corpus in build_corpora)} (--corpora)")
+    return Plan(
+        repeats=args.repeats,
+        build_corpora=build_corpora,
         scaled_corpora=[Corpus("scaled-200k", "scaled", SCALED_TARGET)],
         queries=200,
         warmup=20,
@@ -1875,6 +1884,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--sections",
         default="build,query,cli,e2e,scale",
         help="comma-separated subset of: build,query,cli,e2e,scale",
+    )
+    parser.add_argument(
+        "--corpora",
+        default="reuters,bbc,reuters-25%,reuters-50%",
+        help="comma-separated subset of the corpora built besides 200k (targets are read on the "
+        "first present, in this order; BBC is always built, for the CLI); default: "
+        "reuters,bbc,reuters-25%%,reuters-50%%",
     )
     parser.add_argument(
         "--scale-repeats",
