@@ -230,7 +230,8 @@ def assemble_arrays(
         arrays[f"norm_length_{name}"] = to_length[coded[name]]
     order = np.lexsort((post_terms, post_docs))
     arrays["fwd_terms"] = post_terms[order].astype(np.int32)
-    arrays["fwd_counts"] = tf["title"][order].astype(np.uint32) + tf["body"][order]
+    both = tf["title"][order].astype(np.uint32) + tf["body"][order]
+    arrays["fwd_counts"] = np.minimum(both, _MAX_TF).astype(np.uint16)
     doc_offsets = np.zeros(doc_count + 1, dtype=np.int64)
     np.cumsum(np.bincount(post_docs, minlength=doc_count), out=doc_offsets[1:])
     arrays["doc_offsets"] = doc_offsets
