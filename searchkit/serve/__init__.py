@@ -8,7 +8,7 @@ every answer is one Searcher call, serialised (see ``searchkit.serve.models``).
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 
 from searchkit.errors import ServeError
 
@@ -18,7 +18,12 @@ EXTRA_MODULES = ("starlette", "uvicorn", "jinja2")
 
 def require_extra() -> None:
     """Raise ServeError naming the install command when the serve extra is missing."""
-    missing = [name for name in EXTRA_MODULES if importlib.util.find_spec(name) is None]
+    missing = []
+    for name in EXTRA_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
     if missing:
         raise ServeError(
             f"searchkit serve needs {', '.join(missing)}: "
