@@ -69,7 +69,11 @@ def create_app(config: ServeConfig) -> Starlette:
         return not_found(f"no such endpoint: {request.method} {request.url.path}")
 
     async def not_allowed(request: Request, exc: Exception) -> Response:
-        return not_found(f"{request.method} is not allowed here", 405, "MethodNotAllowed")
+        response = not_found(f"{request.method} is not allowed here", 405, "MethodNotAllowed")
+        allow = (getattr(exc, "headers", None) or {}).get("Allow")
+        if allow:
+            response.headers["Allow"] = allow  # RFC 9110: a 405 lists the methods there are
+        return response
 
     routes = [
         Route("/search", api["search"], methods=["GET", "POST"]),
