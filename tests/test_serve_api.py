@@ -226,3 +226,13 @@ def test_a_running_server_sees_new_commits_and_rebuilds(tmp_path: Path, repo_roo
         searchkit.build_index([corpus], index, rebuild=True)
         assert http.get("/search", params={"q": "zanzibarian"}).json()["total"] == 0
         assert http.get("/articles/late-1").status_code == 404
+
+
+def test_a_loopback_server_answers_only_loopback_names(corpus_index: Path) -> None:
+    names = ("127.0.0.1", "localhost", "[::1]")
+    with live_server(corpus_index, allowed_hosts=names) as server, httpx.Client() as http:
+        for host in ("127.0.0.1:8750", "localhost", "[::1]:8750"):
+            assert http.get(f"{server.url}/healthz", headers={"host": host}).status_code == 200
+        for host in ("attacker.example", "attacker.example:8750", "127.0.0.1.attacker.example"):
+            response = http.get(f"{server.url}/healthz", headers={"host": host})
+            _error(response, 421, "MisdirectedRequest")

@@ -43,6 +43,8 @@ class ServeConfig:
     token: str | None = None
     cors_origin: str | None = None
     max_body_bytes: int = MAX_BODY_BYTES
+    allowed_hosts: tuple[str, ...] | None = None
+    """Host header names answered (None: any); `searchkit serve` on loopback sets LOOPBACK_NAMES."""
 
 
 def create_app(config: ServeConfig) -> Starlette:
@@ -86,7 +88,12 @@ def create_app(config: ServeConfig) -> Starlette:
         Mount("/static", app=static, name="static"),
     ]
     middleware = [
-        Middleware(SecurityMiddleware, token=config.token, max_body_bytes=config.max_body_bytes)
+        Middleware(
+            SecurityMiddleware,
+            token=config.token,
+            max_body_bytes=config.max_body_bytes,
+            allowed_hosts=config.allowed_hosts,
+        )
     ]
     if config.cors_origin:
         from starlette.middleware.cors import CORSMiddleware
@@ -122,4 +129,6 @@ def config_to_environment(config: ServeConfig) -> dict[str, str]:
 def create_app_from_environment() -> Starlette:
     """The application a uvicorn worker builds from ``config_to_environment``'s variables."""
     data = json.loads(os.environ[CONFIG_ENVVAR])
+    if data.get("allowed_hosts") is not None:
+        data["allowed_hosts"] = tuple(data["allowed_hosts"])
     return create_app(ServeConfig(token=os.environ.get(TOKEN_ENVVAR) or None, **data))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from dataclasses import replace
 
 from searchkit.errors import ServeError
 from searchkit.serve.app import ServeConfig, config_to_environment, create_app
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8750
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+"""The Host header names a server listening on loopback answers to."""
 
 
 def is_loopback(host: str) -> bool:
@@ -45,6 +48,8 @@ def serve(config: ServeConfig, *, host: str, port: int, workers: int = 1) -> Non
     import uvicorn
 
     check_bind(host, config.token)
+    if is_loopback(host) and config.allowed_hosts is None:
+        config = replace(config, allowed_hosts=(*LOOPBACK_NAMES, host.lower()))
     options = {
         "host": host,
         "port": port,

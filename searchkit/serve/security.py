@@ -54,12 +54,35 @@ class SecurityMiddleware:
     """Check the token and the body size of each HTTP request; add headers to each response."""
 
     def __init__(
-        self, app: ASGIApp, *, token: str | None, max_body_bytes: int = MAX_BODY_BYTES
+        self,
+        app: ASGIApp,
+        *,
+        token: str | None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        allowed_hosts: tuple[str, ...] | None = None,
     ) -> None:
-        """Wrap ``app``; with ``token`` every request must send ``Authorization: Bearer token``."""
+        """Wrap ``app``; with ``token`` every request must send ``Authorization: Bearer token``.
+
+        ``allowed_hosts`` (names without port) are the only Host headers answered: a
+        server on loopback takes only loopback names, so a web page whose own name was
+        re-pointed at 127.0.0.1 (DNS rebinding) cannot read the archive through the
+        visitor's browser.
+        """
         self.app = app
         self.expected = f"Bearer {token}".encode() if token else None
         self.max_body_bytes = max_body_bytes
+        self.allowed_hosts = allowed_hosts
+
+    def host_allowed(self, scope: Scope) -> bool:
+        """True when no host list is set or the request's Host header names one of them."""
+        if self.allowed_hosts is None:
+            return True
+        sent = [value for name, value in scope.get("headers", ()) if name == b"host"]
+        if len(sent) != 1:
+            return False
+        host = sent[0].decode("latin-1").strip().lower()
+        name = host[: host.find("]") + 1] if host.startswith("[") else host.split(":", 1)[0]
+        return name in self.allowed_hosts
 
     def authorised(self, scope: Scope) -> bool:
         """True when no token is set or the request's Authorization header carries it.
@@ -76,6 +99,11 @@ class SecurityMiddleware:
         """Refuse what must be refused, then run the app with the headers added."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if not self.host_allowed(scope):
+            await _error(
+                send, 421, "MisdirectedRequest", "this server answers only its own host names", []
+            )
             return
         if not self.authorised(scope):
             await _error(
