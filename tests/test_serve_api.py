@@ -236,3 +236,16 @@ def test_a_loopback_server_answers_only_loopback_names(corpus_index: Path) -> No
         for host in ("attacker.example", "attacker.example:8750", "127.0.0.1.attacker.example"):
             response = http.get(f"{server.url}/healthz", headers={"host": host})
             _error(response, 421, "MisdirectedRequest")
+
+
+def test_a_rebuild_with_other_synonym_groups_is_served(tmp_path: Path, repo_root: Path) -> None:
+    index = tmp_path / "index"
+    searchkit.build_index([repo_root / "corpus"], index)
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("zorblax, border\n", encoding="utf-8")
+    with live_server(index) as server, httpx.Client(base_url=server.url) as http:
+        assert http.get("/search", params={"q": "zorblax"}).json()["total"] == 0
+        searchkit.build_index([repo_root / "corpus"], index, synonyms=synonyms, rebuild=True)
+        found = http.get("/search", params={"q": "zorblax"}).json()
+        border = http.get("/search", params={"q": "border", "synonyms": "false"}).json()
+        assert found["total"] == border["total"] > 0

@@ -5,9 +5,10 @@ searcher is renewed when it is out of date). What it cannot see is a change of
 the index's metadata: a rebuild with other synonym groups, or an index that
 appears, disappears or is replaced after the server started. So before each
 request the holder compares the metadata file's identity (inode, size, mtime)
-with the one the Searcher was opened on and opens a new Searcher when it
-changed; a request that meets a damaged index drops the Searcher, so the next
-one tries afresh. A missing or damaged index is an error per request (HTTP
+with the last one it saw; when that changed (every commit rewrites the file) it
+reads the metadata and opens a new Searcher only if the schema version or the
+synonym groups differ. A request that meets a damaged index drops the
+Searcher, so the next one tries afresh. A missing or damaged index is an error per request (HTTP
 503), never a reason for the server to stop.
 """
 
@@ -20,11 +21,12 @@ from pathlib import Path
 
 from searchkit.errors import IndexDirectoryError
 from searchkit.searcher import Searcher
-from searchkit.storage import METADATA_FILE
+from searchkit.storage import METADATA_FILE, read_metadata
 
 log = logging.getLogger("searchkit")
 
 _Stamp = tuple[int, int, int] | None
+_Identity = tuple[int, str]
 
 
 def _stamp(index_dir: str) -> _Stamp:
@@ -44,6 +46,7 @@ class SearcherHolder:
         self._lock = threading.Lock()
         self._searcher: Searcher | None = None
         self._stamp: _Stamp = None
+        self._identity: _Identity | None = None
         self._retired: list[Searcher] = []
 
     def current(self) -> Searcher:
@@ -60,11 +63,16 @@ class SearcherHolder:
         with self._lock:
             if self._searcher is not None and stamp == self._stamp:
                 return self._searcher
+            metadata = read_metadata(self.index_dir)
+            identity = (metadata.schema_version, metadata.synonyms_fingerprint)
+            if self._searcher is not None and identity == self._identity:
+                self._stamp = stamp  # a commit: the Searcher sees it by itself
+                return self._searcher
             fresh = Searcher(self.index_dir)
             if self._searcher is not None:
-                log.info("the index at %s changed; opened it again", self.index_dir)
+                log.info("the index at %s changed its groups; opened it again", self.index_dir)
                 self._retire(self._searcher)
-            self._searcher, self._stamp = fresh, stamp
+            self._searcher, self._stamp, self._identity = fresh, stamp, identity
             return fresh
 
     def damaged(self, searcher: Searcher, error: IndexDirectoryError) -> None:
@@ -73,11 +81,11 @@ class SearcherHolder:
         with self._lock:
             if self._searcher is searcher:
                 self._retire(searcher)
-                self._searcher, self._stamp = None, None
+                self._searcher, self._stamp, self._identity = None, None, None
 
     def _retire(self, searcher: Searcher) -> None:
         self._retired.append(searcher)
-        while len(self._retired) > 2:
+        while len(self._retired) > 4:
             self._retired.pop(0).close()
 
     def close(self) -> None:
