@@ -213,7 +213,11 @@ def hostile(url: str, index: Path, count: int) -> dict[str, Any]:
     errors = 0
     start = time.perf_counter()
     with httpx.Client(base_url=url, timeout=120) as client:
-        for query in hostile_queries(count, words, rng):
+        for number, query in enumerate(hostile_queries(count, words, rng), start=1):
+            if number % 500 == 0:
+                fives = sum(v for k, v in statuses.items() if k >= 500)
+                elapsed = time.perf_counter() - start
+                print(f"  hostile {number}: {fives} 5xx, {elapsed:.0f} s", flush=True)
             # Encoded by hand: the generator's text may hold lone surrogates, which no
             # client library will encode; the server must still answer (400, not 5xx).
             try:
