@@ -894,5 +894,62 @@ def stats_command(index_dir: str, as_json: bool) -> None:
         _echo(_format_stats(stats, index_dir))
 
 
+@main.command("serve")
+@_index_option
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    callback=_not_blank,
+    help="Address to listen on; anything but loopback needs --token.",
+)
+@click.option(
+    "--port", default=8750, show_default=True, type=click.IntRange(0, 65535), help="TCP port."
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (each opens the index; more use more cores).",
+)
+@click.option(
+    "--token",
+    envvar="SEARCHKIT_TOKEN",
+    show_envvar=True,
+    default=None,
+    metavar="TOKEN",
+    callback=_not_blank,
+    help="Answer only requests with `Authorization: Bearer TOKEN`.",
+)
+@click.option(
+    "--cors",
+    "cors_origin",
+    default=None,
+    metavar="ORIGIN",
+    callback=_not_blank,
+    help="Let web pages from ORIGIN call the API (no CORS headers without it).",
+)
+def serve_command(
+    index_dir: str, host: str, port: int, workers: int, token: str | None, cors_origin: str | None
+) -> None:
+    """Serve the index over HTTP: a JSON API (see /openapi.json) and a search page at /."""
+    from searchkit.serve import require_extra
+
+    require_extra()
+    from searchkit.serve.app import ServeConfig
+    from searchkit.serve.run import check_bind, serve
+
+    check_bind(host, token)
+    shown = f"[{host}]" if ":" in host else host
+    _echo(f"searchkit: serving {index_dir} on http://{shown}:{port}/ (Ctrl-C stops)", err=True)
+    serve(
+        ServeConfig(index_dir=index_dir, token=token, cors_origin=cors_origin),
+        host=host,
+        port=port,
+        workers=workers,
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover - `python -m searchkit` goes through __main__
     sys.exit(main())
