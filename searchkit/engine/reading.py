@@ -13,10 +13,11 @@ replaced without touching the rest of the search.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from whoosh import query as wq
@@ -25,6 +26,8 @@ from whoosh.searching import Searcher as WhooshSearcher
 from searchkit.engine.arrays import ArraysMissing, SegmentArrays
 from searchkit.engine.columns import live_column_values
 from searchkit.engine.damage import reported_as_damage
+from searchkit.engine.document_arrays import merged_vocabulary
+from searchkit.engine.facets import author_counts, histogram
 from searchkit.engine.parser import QueryParser, make_parser
 from searchkit.engine.query_tree import SEARCH_FIELDS, QueryTree, keep_rarest_words
 from searchkit.engine.ranking import Ranker
@@ -122,6 +125,10 @@ def highlight_terms(query: wq.Query, reader: Any) -> dict[str, set[str]]:
                 text = term.decode("utf-8", "replace") if isinstance(term, bytes) else str(term)
                 wanted.setdefault(field, set()).add(text)
     return wanted
+
+
+_VOCABULARIES: weakref.WeakKeyDictionary[Collection, dict[str, int]] = weakref.WeakKeyDictionary()
+"""Each open collection's typed vocabulary, built on first use."""
 
 
 class ReadSession:
@@ -243,6 +250,39 @@ class ReadSession:
         scorer = self._scorer
         ids, _scores = scorer.flatten(self._matches_of(query), self._inside(filters.query))
         return scorer.outlet_counts(scorer.split(ids))
+
+    def author_counts(self, query: QueryTree, filters: Filters) -> dict[str, int]:
+        """How many of every match each author has (``facets.author_counts``)."""
+        scorer = self._scorer
+        ids, _scores = scorer.flatten(self._matches_of(query), self._inside(filters.query))
+        return author_counts(scorer.collection.segments, scorer.split(ids))
+
+    def histogram(
+        self, query: QueryTree, filters: Filters, interval: str
+    ) -> tuple[list[tuple[date, int]], int]:
+        """Every match per date bucket, and the undated matches (``facets.histogram``)."""
+        scorer = self._scorer
+        ids, _scores = scorer.flatten(self._matches_of(query), self._inside(filters.query))
+        return histogram(scorer.collection.segments, scorer.split(ids), interval)
+
+    def typed_vocabulary(self) -> dict[str, int]:
+        """Every typed word of the index with its document frequency (see ``document_arrays``).
+
+        Summed over the segments once per collection (a commit makes a new
+        one), so only the first search that needs a spelling pays for it.
+        """
+        collection = self._scorer.collection
+        found = _VOCABULARIES.get(collection)
+        if found is None:
+            found = _VOCABULARIES[collection] = merged_vocabulary(
+                segment.arrays for segment in collection.segments
+            )
+        return found
+
+    def term_frequency(self, term: str) -> int:
+        """How many live documents hold an index term (a stem) in the title or the body."""
+        collection = self._scorer.collection
+        return max(collection.doc_frequency(name, term) for name in TEXT_FIELDS)
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """The stored fields of the document with this id, or None."""

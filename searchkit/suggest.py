@@ -1,0 +1,110 @@
+"""Did-you-mean for whole queries: which words of a query to check, and their corrections.
+
+``searchkit.spelling`` corrects one word against a vocabulary; this module
+picks the words of a query worth checking and asks the index about them.
+Index terms are stems, so a word is checked only when its stem is absent
+from the index or held by at most ``max_rare_df`` live documents (a query
+word whose stem is common finds its documents, however it is spelt). Only
+then is the index's typed-word vocabulary (unstemmed words with document
+frequencies, stored per segment at index time) read, and a correction is
+kept only if its stem is held by more live documents than the word's own:
+the vocabulary still counts deleted documents until their segment merges.
+
+Field clauses (``title:x``), excluded words (``-x``), wildcards, operators
+and date ranges are left as typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+from searchkit.engine.analysis import STOPWORDS, fold_word, normalize_word
+from searchkit.spelling import MIN_LENGTH, Speller
+
+_TOKEN = re.compile(r'[^\s"()]+')
+_OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
+
+
+def checkable_words(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, word) of each plain word of a query worth checking, in order.
+
+    A plain word is a token of letters only, optionally after ``+``; words
+    inside quotes count (a phrase can be misspelt too), but not inside a
+    range (``[2024 TO 2025]``).
+    """
+    found: list[tuple[int, int, str]] = []
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        depth += token.count("[") + token.count("{")
+        in_range = depth > 0
+        depth = max(0, depth - token.count("]") - token.count("}"))
+        if in_range or token in _OPERATORS:
+            continue
+        start = match.start()
+        if token.startswith("+"):
+            token, start = token[1:], start + 1
+        if token.isalpha() and len(token) >= MIN_LENGTH and token.lower() not in STOPWORDS:
+            found.append((start, start + len(token), token))
+    return found
+
+
+def _same_case(typed: str, correction: str) -> str:
+    """The correction written the way the word was typed (OBAMMA -> OBAMA, Obamma -> Obama)."""
+    if typed.isupper() and len(typed) > 1:
+        return correction.upper()
+    if typed[:1].isupper():
+        return correction[:1].upper() + correction[1:]
+    return correction
+
+
+def suggest_query(
+    text: str,
+    term_frequency: Callable[[str], int],
+    speller_for: Callable[[], Speller],
+    max_rare_df: int = 3,
+) -> str | None:
+    """``text`` with its misspelt words corrected, or None when none needs it.
+
+    ``term_frequency`` gives an index term's live document frequency;
+    ``speller_for`` builds (or reuses) the speller over the index's typed
+    vocabulary and is called only when some word is rare enough to check.
+    """
+    pieces: list[str] = []
+    position = 0
+    changed = False
+    speller: Speller | None = None
+    for start, end, word in checkable_words(text):
+        lowered = fold_word(word)
+        own = term_frequency(normalize_word(lowered))
+        if own > max_rare_df:
+            continue
+        if speller is None:
+            speller = speller_for()
+        correction = speller.correct(lowered)
+        if correction is None or term_frequency(normalize_word(correction)) <= own:
+            continue
+        pieces.append(text[position:start])
+        pieces.append(_same_case(word, correction))
+        position = end
+        changed = True
+    if not changed:
+        return None
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+class SpellerCache:
+    """One speller per vocabulary object: rebuilt only when the index's vocabulary changes."""
+
+    def __init__(self) -> None:
+        self._vocabulary: Mapping[str, int] | None = None
+        self._speller: Speller | None = None
+
+    def speller(self, vocabulary: Mapping[str, int]) -> Speller:
+        """The speller over ``vocabulary`` (no deletion map: a query checks few words)."""
+        if self._speller is None or self._vocabulary is not vocabulary:
+            self._speller = Speller(vocabulary, deletion_map=False)
+            self._vocabulary = vocabulary
+        return self._speller
