@@ -215,9 +215,9 @@ class Histogram:
     buckets: tuple[HistogramBucket, ...] = ()
     undated: int = 0
 
-    def label(self, bucket: HistogramBucket) -> str:
-        """A bucket as people write it: 2024-03-05, 2024-W10, 2024-03 or 2024."""
-        start = bucket.start
+    def label(self, start: date) -> str:
+        """The bucket starting on ``start`` as people write it: 2024-03-05, 2024-W10, 2024-03
+        or 2024."""
         if self.interval == "week":
             year, week, _day = start.isocalendar()
             return f"{year}-W{week:02d}"
@@ -232,7 +232,7 @@ class Histogram:
         return {
             "interval": self.interval,
             "buckets": [
-                {"start": b.start.isoformat(), "label": self.label(b), "count": b.count}
+                {"start": b.start.isoformat(), "label": self.label(b.start), "count": b.count}
                 for b in self.buckets
             ],
             "undated": self.undated,

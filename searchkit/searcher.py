@@ -20,7 +20,6 @@ from types import TracebackType
 from searchkit.characters import clean_line
 from searchkit.date_bounds import DateLike, parse_date_bound
 from searchkit.engine.analysis import GROUP_TOKEN_PREFIX, AliasMatcher, NewsAnalyzer
-from searchkit.engine.facets import FACET_FIELDS, HISTOGRAM_INTERVALS
 from searchkit.engine.query_tree import QueryTree, is_nothing
 from searchkit.engine.reading import Filters, IndexReader, RankedDoc, ReadSession
 from searchkit.engine.schema import document_to_article, stored_date
@@ -35,7 +34,7 @@ from searchkit.models import (
     RankingSettings,
     SearchResults,
 )
-from searchkit.options import MAX_LIMIT, SORT_ORDERS
+from searchkit.options import FACET_FIELDS, HISTOGRAM_INTERVALS, MAX_LIMIT, SORT_ORDERS
 from searchkit.query import AliasRewriter, ParsedQuery, expansion_warnings, parse_query
 from searchkit.snippets import make_snippet
 from searchkit.spelling import Speller

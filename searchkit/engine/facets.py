@@ -17,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-HISTOGRAM_INTERVALS = ("day", "week", "month", "year")
-FACET_FIELDS = ("source", "author")
+from searchkit.options import HISTOGRAM_INTERVALS
 
 _MICROSECONDS_PER_DAY = 86_400_000_000
 _EPOCH_DAY = date(1970, 1, 1).toordinal() - 1
