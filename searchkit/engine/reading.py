@@ -145,6 +145,7 @@ class ReadSession:
         self._ranker = ranker
         self._scorer = Scorer(collection, ranker.settings)
         self._matches: dict[int, tuple[QueryTree, list[Any]]] = {}
+        self._every: dict[tuple[int, int], tuple[QueryTree, Filters, list[Any]]] = {}
 
     def _inside(self, node: QueryTree | None) -> list[Any] | None:
         """Each segment's documents matching a filter (None: no filter)."""
@@ -247,23 +248,35 @@ class ReadSession:
 
     def outlet_counts(self, query: QueryTree, filters: Filters) -> dict[str, int]:
         """How many of every match (not just the ranked ones) each outlet has."""
+        return self._scorer.outlet_counts(self._every_match(query, filters))
+
+    def _every_match(self, query: QueryTree, filters: Filters) -> list[Any]:
+        """Each segment's local ids of every match within ``filters``, for the facets.
+
+        Kept for the session, so several facets and a histogram filter the
+        matches once.
+        """
+        key = (id(query), id(filters))
+        remembered = self._every.get(key)
+        if remembered is not None and remembered[0] is query and remembered[1] is filters:
+            return remembered[2]
         scorer = self._scorer
         ids, _scores = scorer.flatten(self._matches_of(query), self._inside(filters.query))
-        return scorer.outlet_counts(scorer.split(ids))
+        split = scorer.split(ids)
+        self._every[key] = (query, filters, split)
+        return split
 
     def author_counts(self, query: QueryTree, filters: Filters) -> dict[str, int]:
         """How many of every match each author has (``facets.author_counts``)."""
-        scorer = self._scorer
-        ids, _scores = scorer.flatten(self._matches_of(query), self._inside(filters.query))
-        return author_counts(scorer.collection.segments, scorer.split(ids))
+        segments = self._scorer.collection.segments
+        return author_counts(segments, self._every_match(query, filters))
 
     def histogram(
         self, query: QueryTree, filters: Filters, interval: str
     ) -> tuple[list[tuple[date, int]], int]:
         """Every match per date bucket, and the undated matches (``facets.histogram``)."""
-        scorer = self._scorer
-        ids, _scores = scorer.flatten(self._matches_of(query), self._inside(filters.query))
-        return histogram(scorer.collection.segments, scorer.split(ids), interval)
+        segments = self._scorer.collection.segments
+        return histogram(segments, self._every_match(query, filters), interval)
 
     def typed_vocabulary(self) -> dict[str, int]:
         """Every typed word of the index with its document frequency (see ``document_arrays``).
