@@ -11,7 +11,8 @@ kept only if its stem is held by more live documents than the word's own:
 the vocabulary still counts deleted documents until their segment merges.
 
 Field clauses (``title:x``), excluded words (``-x``), wildcards, operators
-and date ranges are left as typed.
+and date ranges are left as typed; queries of more than ``MAX_CHECKED_WORDS``
+plain words are not checked at all.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from searchkit.spelling import MIN_LENGTH, Speller
 
 _TOKEN = re.compile(r'[^\s"()]+')
 _OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
+
+MAX_CHECKED_WORDS = 12
+"""A query with more plain words than this is pasted text, not typed: it is not checked
+(each rare word costs a few milliseconds, and a 10,000-word query must stay fast)."""
+MAX_WORD_LENGTH = 30
+"""Longer tokens are not words anyone misspells (and their candidates grow with length squared)."""
 
 
 def checkable_words(text: str) -> list[tuple[int, int, str]]:
@@ -45,7 +52,11 @@ def checkable_words(text: str) -> list[tuple[int, int, str]]:
         start = match.start()
         if token.startswith("+"):
             token, start = token[1:], start + 1
-        if token.isalpha() and len(token) >= MIN_LENGTH and token.lower() not in STOPWORDS:
+        if (
+            token.isalpha()
+            and MIN_LENGTH <= len(token) <= MAX_WORD_LENGTH
+            and token.lower() not in STOPWORDS
+        ):
             found.append((start, start + len(token), token))
     return found
 
@@ -75,7 +86,10 @@ def suggest_query(
     position = 0
     changed = False
     speller: Speller | None = None
-    for start, end, word in checkable_words(text):
+    words = checkable_words(text)
+    if len(words) > MAX_CHECKED_WORDS:
+        return None
+    for start, end, word in words:
         lowered = fold_word(word)
         own = term_frequency(normalize_word(lowered))
         if own > max_rare_df:

@@ -151,3 +151,15 @@ def test_bbc_tony_blare_suggests_tony_blair(tmp_path: Path) -> None:
     result = _cli("query", "tony", "blare", "--index", str(folder))
     assert result.returncode == 0
     assert "did you mean: tony blair" in result.stderr
+
+
+def test_pasted_text_and_endless_tokens_are_not_checked(index: str) -> None:
+    from searchkit.suggest import MAX_CHECKED_WORDS
+
+    many = " ".join(["obamma"] + [f"zq{chr(97 + n % 26)}xw" for n in range(MAX_CHECKED_WORDS)])
+    with searchkit.Searcher(index) as searcher:
+        assert searcher.search(many).suggestion is None
+        # A 5,000-letter token is left as typed; the word beside it is still corrected.
+        long_token = "x" * 5000
+        assert searcher.search(f"obamma {long_token}").suggestion == f"obama {long_token}"
+        assert searcher.search("o" + "b" * 40 + "ama").suggestion is None
