@@ -215,7 +215,9 @@ class Searcher:
         def speller() -> Speller:
             return self._spellers.speller(session.typed_vocabulary())
 
-        return suggest_query(text, session.term_frequency, speller)
+        return suggest_query(
+            text, session.term_frequency, speller, has_typed_word=session.has_typed_word
+        )
 
     def _filters(
         self,

@@ -2,13 +2,15 @@
 
 ``searchkit.spelling`` corrects one word against a vocabulary; this module
 picks the words of a query worth checking and asks the index about them.
-Index terms are stems, so a word is checked only when its stem is absent
-from the index or held by at most ``max_rare_df`` live documents (a query
-word whose stem is common finds its documents, however it is spelt). Only
-then is the index's typed-word vocabulary (unstemmed words with document
-frequencies, stored per segment at index time) read, and a correction is
-kept only if its stem is held by more live documents than the word's own:
-the vocabulary still counts deleted documents until their segment merges.
+Index terms are stems, so a word is checked when its stem is absent from
+the index or held by at most ``max_rare_df`` live documents, or when no
+document holds the word as typed (each segment's sorted typed words answer
+that by binary search). Only then is the index's typed-word vocabulary
+(unstemmed words with document frequencies, stored per segment at index
+time) merged and searched, and a correction is kept only if its stem is held
+by more live documents than the word's own: "runnings" finds what "running"
+would, so it gets no suggestion, and the vocabulary's counts, which include
+deleted documents until their segment merges, never decide alone.
 
 Field clauses (``title:x``), excluded words (``-x``), wildcards, operators
 and date ranges are left as typed; queries of more than ``MAX_CHECKED_WORDS``
@@ -75,12 +77,15 @@ def suggest_query(
     term_frequency: Callable[[str], int],
     speller_for: Callable[[], Speller],
     max_rare_df: int = 3,
+    has_typed_word: Callable[[str], bool] | None = None,
 ) -> str | None:
     """``text`` with its misspelt words corrected, or None when none needs it.
 
     ``term_frequency`` gives an index term's live document frequency;
+    ``has_typed_word`` says whether any document holds a word as typed
+    (a misspelling can stem to a real stem: "americ" -> "amer");
     ``speller_for`` builds (or reuses) the speller over the index's typed
-    vocabulary and is called only when some word is rare enough to check.
+    vocabulary and is called only when some word is rare or absent.
     """
     pieces: list[str] = []
     position = 0
@@ -92,7 +97,7 @@ def suggest_query(
     for start, end, word in words:
         lowered = fold_word(word)
         own = term_frequency(normalize_word(lowered))
-        if own > max_rare_df:
+        if own > max_rare_df and (has_typed_word is None or has_typed_word(lowered)):
             continue
         if speller is None:
             speller = speller_for()

@@ -357,6 +357,26 @@ class SegmentArrays:
             return []
         return blob_strings(self.word_blob, self.word_offsets)
 
+    def has_typed_word(self, word: str) -> bool | None:
+        """Whether a document of the segment holds ``word`` as typed (None: older file).
+
+        A binary search over the sorted typed-word blob, so a query can ask
+        without building the merged vocabulary.
+        """
+        if self.word_blob is None or self.word_offsets is None:
+            return None
+        wanted = word.encode("utf-8")
+        offsets = self.word_offsets
+        blob = self.word_blob
+        low, high = 0, len(offsets) - 1
+        while low < high:
+            middle = (low + high) // 2
+            if blob[int(offsets[middle]) : int(offsets[middle + 1])] < wanted:
+                low = middle + 1
+            else:
+                high = middle
+        return low < len(offsets) - 1 and blob[int(offsets[low]) : int(offsets[low + 1])] == wanted
+
     def term_text(self, term_id: int) -> str:
         """The term at a vocabulary row."""
         start, end = int(self.vocab_offsets[term_id]), int(self.vocab_offsets[term_id + 1])

@@ -292,6 +292,15 @@ class ReadSession:
             )
         return found
 
+    def has_typed_word(self, word: str) -> bool:
+        """Whether some document holds ``word`` as typed (folded, unstemmed).
+
+        True when no segment's arrays record typed words (an older index), so
+        such an index never reports a word missing.
+        """
+        answers = [s.arrays.has_typed_word(word) for s in self._scorer.collection.segments]
+        return any(answers) or all(answer is None for answer in answers)
+
     def term_frequency(self, term: str) -> int:
         """How many live documents hold an index term (a stem) in the title or the body."""
         collection = self._scorer.collection
