@@ -12,11 +12,14 @@ Python, buckets computed with ``datetime`` arithmetic.
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from query_output import json_hits, json_summary
 
 import searchkit
 from searchkit.engine.analysis import NewsAnalyzer, normalize_word
@@ -250,3 +253,51 @@ def test_bad_facet_and_histogram_values_are_query_errors(
             searcher.search("rail", facet="title")
         legacy = searcher.search("rail", facets=True)
     assert dict(legacy.facets) == dict(legacy.facet_counts["source"])
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "searchkit", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_cli_prints_facets_and_bars_and_a_json_summary_equal_to_the_api(
+    corpus: tuple[Path, list[searchkit.Article]],
+) -> None:
+    folder, _articles = corpus
+    word = FILLER[0] if not SHARED_BBC.is_dir() else "government"
+    options = ["--facet", "source", "--facet", "author", "--histogram", "month"]
+    as_json = _cli("query", word, "--index", str(folder), "--limit", "3", "--json", *options)
+    assert as_json.returncode == 0, as_json.stderr
+    hits, summary = json_hits(as_json.stdout), json_summary(as_json.stdout)
+    assert len(hits) == 3
+    with searchkit.Searcher(folder) as searcher:
+        results = searcher.search(word, facet=("source", "author"), histogram="month")
+    assert summary["total"] == results.total
+    assert summary["facets"] == {k: dict(v) for k, v in results.facet_counts.items()}
+    assert results.histogram is not None
+    assert summary["histogram"] == results.histogram.to_dict()
+    assert summary["histogram"]["buckets"][0]["label"] == results.histogram.label(
+        results.histogram.buckets[0].start
+    )
+    text = _cli("query", word, "--index", str(folder), "--limit", "1", *options)
+    assert text.returncode == 0, text.stderr
+    assert "by outlet:" in text.stdout and "by author:" in text.stdout
+    assert "matches by month:" in text.stdout
+    first = results.histogram.buckets[0]
+    row = f"  {results.histogram.label(first.start)}  "
+    assert any(line.startswith(row) and "#" in line for line in text.stdout.splitlines())
+    assert f"undated: {results.histogram.undated:,}" in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--histogram", "decade"), ("--histogram", ""), ("--facet", "title")]
+)
+def test_a_bad_facet_or_histogram_value_is_a_usage_error(
+    corpus: tuple[Path, list[searchkit.Article]], option: str, value: str
+) -> None:
+    folder, _articles = corpus
+    result = _cli("query", "rail", "--index", str(folder), option, value)
+    assert result.returncode == 2
+    assert option in result.stderr
+    assert result.stdout == ""
