@@ -176,7 +176,8 @@ def test_json_output_escapes_controls_and_still_decodes_to_the_stored_text(
     article = json.loads(show.stdout)
     assert article["title"] == RAW_TITLE
     assert article["source"] == "BBC\u200b News"
-    assert json.loads(query.stdout)["id"] == "old\x1b]0;T\x07"
+    [hit] = json_hits(query.stdout)
+    assert hit["id"] == "old\x1b]0;T\x07"
     assert json.loads(stats.stdout)["sources"] == {"BBC\u200b News": 1}
 
 
