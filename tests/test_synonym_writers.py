@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from query_output import json_hits
 from test_reliability_support import run_cli
 from whoosh.filedb.filestore import FileStorage
 
@@ -61,7 +62,7 @@ def synonyms_file(folder: Path, text: str = "Zorblax, Quuxland\n") -> Path:
 def cli_hits(index: Path, query: str, *extra: str) -> set[str]:
     result = run_cli(["query", query, "--index", index, "--json", "--limit", "1000", *extra])
     assert result.returncode == 0, result.stderr
-    return {json.loads(line)["id"] for line in result.stdout.splitlines()}
+    return {hit["id"] for hit in json_hits(result.stdout)}
 
 
 def library_hits(index: Path, query: str, *, use_synonyms: bool = True) -> set[str]:

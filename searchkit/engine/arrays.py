@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from searchkit.engine.document_arrays import blob_strings, stored_field_arrays
+
 ARRAYS_SUFFIX = ".skarrays"
 TEXT_FIELDS = ("title", "body")
 
@@ -172,6 +174,7 @@ def build_arrays(reader: Any) -> dict[str, np.ndarray]:
         coded_lengths(reader._perdoc, doc_count),
     )
     arrays.update(column_arrays(reader._perdoc, reader.schema, doc_count))
+    arrays.update(stored_field_arrays(reader))
     return arrays
 
 
@@ -313,6 +316,14 @@ class SegmentArrays:
     source_codes: np.ndarray
     source_blob: bytes
     source_offsets: np.ndarray
+    # Read from the stored fields (engine/document_arrays.py); None in arrays files
+    # written before they existed, which the readers of these fields allow for.
+    author_codes: np.ndarray | None = None
+    author_blob: bytes | None = None
+    author_offsets: np.ndarray | None = None
+    word_blob: bytes | None = None
+    word_offsets: np.ndarray | None = None
+    word_df: np.ndarray | None = None
 
     def term_id(self, term: str) -> int:
         """The term's row in this segment's vocabulary, or -1 (binary search over the blob)."""
@@ -337,12 +348,53 @@ class SegmentArrays:
         blob = self.source_blob
         return [blob[a:b].decode("utf-8") for a, b in itertools.pairwise(offsets)]
 
+    def author_names(self) -> list[str]:
+        """The author names the ``author_codes`` point into (empty in older files)."""
+        if self.author_blob is None or self.author_offsets is None:
+            return []
+        return blob_strings(self.author_blob, self.author_offsets)
+
+    def typed_words(self) -> list[str]:
+        """The segment's typed-word vocabulary, sorted (empty in older files); see ``word_df``."""
+        if self.word_blob is None or self.word_offsets is None:
+            return []
+        return blob_strings(self.word_blob, self.word_offsets)
+
+    def has_typed_word(self, word: str) -> bool | None:
+        """Whether a document of the segment holds ``word`` as typed (None: older file).
+
+        A binary search over the sorted typed-word blob, so a query can ask
+        without building the merged vocabulary.
+        """
+        if self.word_blob is None or self.word_offsets is None:
+            return None
+        wanted = word.encode("utf-8")
+        offsets = self.word_offsets
+        blob = self.word_blob
+        low, high = 0, len(offsets) - 1
+        while low < high:
+            middle = (low + high) // 2
+            if blob[int(offsets[middle]) : int(offsets[middle + 1])] < wanted:
+                low = middle + 1
+            else:
+                high = middle
+        return low < len(offsets) - 1 and blob[int(offsets[low]) : int(offsets[low + 1])] == wanted
+
     def term_text(self, term_id: int) -> str:
         """The term at a vocabulary row."""
         start, end = int(self.vocab_offsets[term_id]), int(self.vocab_offsets[term_id + 1])
         return bytes(self.vocab_blob[start:end]).decode("utf-8")
 
 
+_OPTIONAL = (
+    "author_codes",
+    "author_blob",
+    "author_offsets",
+    "word_blob",
+    "word_offsets",
+    "word_df",
+)
+"""Arrays an older file may lack (see ``SegmentArrays``)."""
 _FIELDS = [name for name in SegmentArrays.__dataclass_fields__ if name != "doc_count"]
 
 
@@ -367,6 +419,8 @@ def load_arrays(folder: str, segment_id: str) -> SegmentArrays:
     found: dict[str, Any] = {}
     for name in [*_FIELDS, "doc_count"]:
         if name not in directory:
+            if name in _OPTIONAL:
+                continue
             raise ArraysDamaged(f"{arrays_filename(segment_id)} has no {name}")
         dtype_text, shape, offset = directory[name]
         dtype = np.dtype(dtype_text)
@@ -376,7 +430,9 @@ def load_arrays(folder: str, segment_id: str) -> SegmentArrays:
             raise ArraysDamaged(f"{arrays_filename(segment_id)} is cut short")
         found[name] = np.frombuffer(buffer, dtype=dtype, count=count, offset=begin)
     found["vocab_blob"] = found["vocab_blob"].tobytes()
-    found["source_blob"] = found["source_blob"].tobytes()
+    for name in ("source_blob", "author_blob", "word_blob"):
+        if name in found:
+            found[name] = found[name].tobytes()
     doc_count = int(found.pop("doc_count")[0])
     arrays = SegmentArrays(doc_count=doc_count, **found)
     _check_shapes(arrays, arrays_filename(segment_id))
@@ -416,9 +472,30 @@ def _check_shapes(arrays: SegmentArrays, name: str) -> None:
         bool(np.any(np.diff(arrays.vocab_offsets) < 0)),
         int(arrays.source_offsets[-1]) != len(arrays.source_blob),
         n > 0 and int(arrays.source_codes.max()) >= len(arrays.source_offsets) - 1,
+        *_stored_field_problems(arrays),
     ]
     if any(problems):
         raise ArraysDamaged(f"{name} does not hold consistent arrays")
+
+
+def _stored_field_problems(arrays: SegmentArrays) -> list[bool]:
+    """``_check_shapes`` for the arrays read from stored fields, when the file has them."""
+    problems: list[bool] = []
+    if arrays.author_codes is not None:
+        names = len(arrays.author_offsets) - 1 if arrays.author_offsets is not None else 0
+        problems += [
+            len(arrays.author_codes) != arrays.doc_count,
+            arrays.author_offsets is None
+            or int(arrays.author_offsets[-1]) != len(arrays.author_blob or b""),
+            arrays.doc_count > 0 and int(arrays.author_codes.max()) >= names,
+        ]
+    if arrays.word_df is not None:
+        problems += [
+            arrays.word_offsets is None or len(arrays.word_offsets) != len(arrays.word_df) + 1,
+            arrays.word_offsets is not None
+            and int(arrays.word_offsets[-1]) != len(arrays.word_blob or b""),
+        ]
+    return problems
 
 
 def write_segment_arrays(storage: Any, schema: Any, segment: Any) -> None:
