@@ -304,7 +304,7 @@ def visible_fields(model: type[Any]) -> list[dataclasses.Field[Any]]:
 
 def to_json(value: Any) -> Any:
     """A response value as plain JSON data, generically: dataclasses by their visible
-    fields, datetimes as ISO 8601 with their offset, tuples as arrays, mappings as objects."""
+    fields, datetimes as ISO 8601 with their offset, dates as ISO 8601, tuples as arrays, mappings as objects."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             item.name: to_json(getattr(value, item.name)) for item in visible_fields(type(value))
@@ -312,6 +312,8 @@ def to_json(value: Any) -> Any:
     if isinstance(value, datetime):
         aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
         return aware.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, Mapping):
         return {str(key): to_json(item) for key, item in value.items()}
     if isinstance(value, (tuple, list)):
@@ -357,6 +359,7 @@ def schema_of(hint: Any, found: dict[str, type[Any]]) -> dict[str, Any]:
         bool: {"type": "boolean"},
         type(None): {"type": "null"},
         datetime: {"type": "string", "format": "date-time"},
+        date: {"type": "string", "format": "date"},
     }
     if hint in simple:
         return dict(simple[hint])
