@@ -19,9 +19,9 @@ import os
 import threading
 from pathlib import Path
 
+from searchkit.engine.storage import METADATA_FILE, read_metadata
 from searchkit.errors import IndexDirectoryError
 from searchkit.searcher import Searcher
-from searchkit.engine.storage import METADATA_FILE, read_metadata
 
 log = logging.getLogger("searchkit")
 
