@@ -304,7 +304,8 @@ def visible_fields(model: type[Any]) -> list[dataclasses.Field[Any]]:
 
 def to_json(value: Any) -> Any:
     """A response value as plain JSON data, generically: dataclasses by their visible
-    fields, datetimes as ISO 8601 with their offset, dates as ISO 8601, tuples as arrays, mappings as objects."""
+    fields, datetimes as ISO 8601 with their offset, dates as ISO 8601, tuples as arrays,
+    mappings as objects."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             item.name: to_json(getattr(value, item.name)) for item in visible_fields(type(value))
