@@ -23,7 +23,6 @@ maps the file once and slices it without copying.
 
 from __future__ import annotations
 
-import itertools
 import json
 import mmap
 import os
@@ -327,26 +326,11 @@ class SegmentArrays:
 
     def term_id(self, term: str) -> int:
         """The term's row in this segment's vocabulary, or -1 (binary search over the blob)."""
-        wanted = term.encode("utf-8")
-        offsets = self.vocab_offsets
-        blob = self.vocab_blob
-        low, high = 0, len(offsets) - 1
-        while low < high:
-            middle = (low + high) // 2
-            found = blob[int(offsets[middle]) : int(offsets[middle + 1])]
-            if found < wanted:
-                low = middle + 1
-            else:
-                high = middle
-        if low < len(offsets) - 1 and blob[int(offsets[low]) : int(offsets[low + 1])] == wanted:
-            return low
-        return -1
+        return _row_of(self.vocab_blob, self.vocab_offsets, term.encode("utf-8"))
 
     def source_names(self) -> list[str]:
         """The outlet names the ``source_codes`` point into."""
-        offsets = self.source_offsets.tolist()
-        blob = self.source_blob
-        return [blob[a:b].decode("utf-8") for a, b in itertools.pairwise(offsets)]
+        return blob_strings(self.source_blob, self.source_offsets)
 
     def author_names(self) -> list[str]:
         """The author names the ``author_codes`` point into (empty in older files)."""
@@ -368,22 +352,26 @@ class SegmentArrays:
         """
         if self.word_blob is None or self.word_offsets is None:
             return None
-        wanted = word.encode("utf-8")
-        offsets = self.word_offsets
-        blob = self.word_blob
-        low, high = 0, len(offsets) - 1
-        while low < high:
-            middle = (low + high) // 2
-            if blob[int(offsets[middle]) : int(offsets[middle + 1])] < wanted:
-                low = middle + 1
-            else:
-                high = middle
-        return low < len(offsets) - 1 and blob[int(offsets[low]) : int(offsets[low + 1])] == wanted
+        return _row_of(self.word_blob, self.word_offsets, word.encode("utf-8")) >= 0
 
     def term_text(self, term_id: int) -> str:
         """The term at a vocabulary row."""
         start, end = int(self.vocab_offsets[term_id]), int(self.vocab_offsets[term_id + 1])
         return bytes(self.vocab_blob[start:end]).decode("utf-8")
+
+
+def _row_of(blob: bytes, offsets: np.ndarray, wanted: bytes) -> int:
+    """The row of ``wanted`` in a sorted blob of strings (``offsets`` bounding each), or -1."""
+    low, high = 0, len(offsets) - 1
+    while low < high:
+        middle = (low + high) // 2
+        if blob[int(offsets[middle]) : int(offsets[middle + 1])] < wanted:
+            low = middle + 1
+        else:
+            high = middle
+    if low < len(offsets) - 1 and blob[int(offsets[low]) : int(offsets[low + 1])] == wanted:
+        return low
+    return -1
 
 
 _OPTIONAL = (
