@@ -21,16 +21,23 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from searchkit.characters import INVISIBLE_CHARACTERS, TERMINAL_CONTROLS, terminal_safe
-from searchkit.options import MAX_LIMIT, SORT_ORDERS
+from searchkit.options import FACET_FIELDS, HISTOGRAM_INTERVALS, MAX_LIMIT, SORT_ORDERS
 
 if TYPE_CHECKING:
-    from searchkit.models import Article, Hit, IndexReport, IndexStats, SearchResults
+    from searchkit.models import (
+        Article,
+        Histogram,
+        Hit,
+        IndexReport,
+        IndexStats,
+        SearchResults,
+    )
 
 EXIT_INTERRUPTED = 130
 """Exit status after Ctrl-C during indexing (128 + SIGINT, as shells report it)."""
@@ -736,6 +743,24 @@ class _QueryCommand(click.Command):
     "--by-story", is_flag=True, help="One line per story: its best hit, then the rest summarised."
 )
 @_synonym_options
+@click.option(
+    "--facet",
+    "facet_fields",
+    type=click.Choice(FACET_FIELDS),
+    multiple=True,
+    help="After the hits, count every match per outlet or per author (may be repeated).",
+)
+@click.option(
+    "--histogram",
+    "interval",
+    type=click.Choice(HISTOGRAM_INTERVALS),
+    help="After the hits, count every match per day, week, month or year (UTC).",
+)
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Search the query as typed even when it finds nothing and a correction would.",
+)
 def query_command(
     words: tuple[str, ...],
     index_dir: str,
@@ -751,6 +776,9 @@ def query_command(
     by_story: bool,
     synonyms_file: str | None,
     no_synonyms: bool,
+    facet_fields: tuple[str, ...] = (),
+    interval: str | None = None,
+    exact: bool = False,
 ) -> None:
     """Search the index for QUERY and print the ranked hits.
 
@@ -775,7 +803,11 @@ def query_command(
             use_synonyms=not no_synonyms,
             collapse=not all_copies,
             by_story=by_story,
+            facet=facet_fields,
+            histogram=interval,
+            exact=exact,
         )
+    _report_suggestion(results)
     if explain:
         _echo(f"parsed query:   {results.parsed_query}", err=True)
         _echo(f"expanded query: {results.expanded_query}", err=True)
@@ -788,13 +820,17 @@ def query_command(
         )
         noun, verb = ("match has", "was") if count == 1 else ("matches have", "were")
         _echo(f"note: {count} {noun} no date and {verb} left out by {given}", err=True)
-    if not results.hits:
-        _report_no_hits(results)
-        return
     if as_json:
         for hit in results.hits:
             _echo_json(hit.to_dict())
-        _echo(_page_summary(results), err=True)
+        _echo_json(results.summary())
+        if results.hits:
+            _echo(_page_summary(results), err=True)
+        else:
+            _report_no_hits(results)
+        return
+    if not results.hits:
+        _report_no_hits(results)
         return
     stdout = sys.stdout
     color = _color_wanted(stdout)
@@ -806,6 +842,105 @@ def query_command(
     for hit in results.hits:
         _echo()
         _echo(_format_hit(hit, color))
+    for name, counts in results.facet_counts.items():
+        _echo()
+        _echo(_format_facet(name, counts))
+    if results.histogram is not None:
+        _echo()
+        _echo(_format_histogram(results.histogram))
+
+
+def _report_suggestion(results: SearchResults) -> None:
+    """Say on stderr what the speller found: a correction searched instead, or a hint."""
+    if results.suggestion is None:
+        return
+    if results.searched_suggestion:
+        _echo(
+            f"showing results for {results.suggestion}; "
+            f"search instead for {results.query} with --exact",
+            err=True,
+        )
+    else:
+        _echo(f"did you mean: {results.suggestion}", err=True)
+
+
+FACET_TITLES = {"source": "outlet", "author": "author"}
+FACET_SHOWN = 20
+"""Values printed per facet on a terminal; --json has them all."""
+
+
+def _format_facet(name: str, counts: Mapping[str, int]) -> _Safe:
+    """A facet as aligned 'count  value' lines, most common first (the first FACET_SHOWN)."""
+    noun = FACET_TITLES.get(name, name)
+    if not counts:
+        return _neutral(f"by {noun}: no match has one")
+    shown = list(counts.items())[:FACET_SHOWN]
+    width = len(f"{shown[0][1]:,}")
+    lines: list[str] = [f"by {noun}:"]
+    lines += [_joined([f"  {count:>{width},}  ", _neutral(value)]) for value, count in shown]
+    if len(counts) > FACET_SHOWN:
+        lines.append(f"  ... and {len(counts) - FACET_SHOWN:,} more (all of them with --json)")
+    return _joined(lines, "\n")
+
+
+HISTOGRAM_BAR = 40
+"""Characters of the longest histogram bar."""
+HISTOGRAM_GAP_ROWS = 400
+"""Empty buckets between matches are drawn only when the whole span takes at most this many rows."""
+
+
+def _format_histogram(timeline: Histogram) -> str:
+    """The matches over time as one text bar per bucket, oldest first.
+
+    Empty buckets between the first and last match are drawn too (a gap in
+    the news shows), unless that would take more than HISTOGRAM_GAP_ROWS rows.
+    """
+    rows = [(timeline.label(bucket.start), bucket.count) for bucket in timeline.buckets]
+    filled = _filled_buckets(timeline)
+    if filled is not None:
+        rows = filled
+    lines = [f"matches by {timeline.interval}:"]
+    if rows:
+        top = max(count for _label, count in rows)
+        label_width = max(len(label) for label, _count in rows)
+        count_width = len(f"{top:,}")
+        for label, count in rows:
+            bar = "#" * (round(HISTOGRAM_BAR * count / top) if count else 0)
+            if count and not bar:
+                bar = "#"
+            lines.append(f"  {label:<{label_width}}  {count:>{count_width},}  {bar}")
+    if timeline.undated:
+        lines.append(f"  undated: {timeline.undated:,}")
+    if not rows and not timeline.undated:
+        lines.append("  no match")
+    return "\n".join(lines)
+
+
+def _filled_buckets(timeline: Histogram) -> list[tuple[str, int]] | None:
+    """Every bucket from the first match to the last, empty ones included (None: too many)."""
+    if not timeline.buckets:
+        return None
+    present = {bucket.start: bucket.count for bucket in timeline.buckets}
+    first, last = timeline.buckets[0].start, timeline.buckets[-1].start
+    rows: list[tuple[str, int]] = []
+    current = first
+    while current <= last:
+        if len(rows) >= HISTOGRAM_GAP_ROWS:
+            return None
+        rows.append((timeline.label(current), present.get(current, 0)))
+        current = _next_bucket(current, timeline.interval)
+    return rows
+
+
+def _next_bucket(start: date, interval: str) -> date:
+    """The first day of the bucket after the one starting on ``start``."""
+    if interval == "day":
+        return start + timedelta(days=1)
+    if interval == "week":
+        return start + timedelta(days=7)
+    if interval == "month":
+        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return date(start.year + 1, 1, 1)
 
 
 # --------------------------------------------------------------------------- show / extract
@@ -1006,6 +1141,63 @@ def stats_command(index_dir: str, as_json: bool) -> None:
         _echo_json(stats.to_dict())
     else:
         _echo(_format_stats(stats, index_dir))
+
+
+@main.command("serve")
+@_index_option
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    callback=_not_blank,
+    help="Address to listen on; anything but loopback needs --token.",
+)
+@click.option(
+    "--port", default=8750, show_default=True, type=click.IntRange(0, 65535), help="TCP port."
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (each opens the index; more use more cores).",
+)
+@click.option(
+    "--token",
+    envvar="SEARCHKIT_TOKEN",
+    show_envvar=True,
+    default=None,
+    metavar="TOKEN",
+    callback=_not_blank,
+    help="Answer only requests with `Authorization: Bearer TOKEN`.",
+)
+@click.option(
+    "--cors",
+    "cors_origin",
+    default=None,
+    metavar="ORIGIN",
+    callback=_not_blank,
+    help="Let web pages from ORIGIN call the API (no CORS headers without it).",
+)
+def serve_command(
+    index_dir: str, host: str, port: int, workers: int, token: str | None, cors_origin: str | None
+) -> None:
+    """Serve the index over HTTP: a JSON API (see /openapi.json) and a search page at /."""
+    from searchkit.serve import require_extra
+
+    require_extra()
+    from searchkit.serve.app import ServeConfig
+    from searchkit.serve.run import check_bind, serve
+
+    check_bind(host, token)
+    shown = f"[{host}]" if ":" in host else host
+    _echo(f"searchkit: serving {index_dir} on http://{shown}:{port}/ (Ctrl-C stops)", err=True)
+    serve(
+        ServeConfig(index_dir=index_dir, token=token, cors_origin=cors_origin),
+        host=host,
+        port=port,
+        workers=workers,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m searchkit` goes through __main__

@@ -121,3 +121,7 @@ class StoryNotFoundError(SearchkitError):
 
 class QueryError(SearchkitError):
     """A query could not be run at all (bad filter value, bad sort order)."""
+
+
+class ServeError(SearchkitError):
+    """`searchkit serve` cannot start as asked (a public address without a token, no extra)."""

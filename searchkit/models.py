@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -234,6 +234,51 @@ class StorySummary:
 
 
 @dataclass(frozen=True)
+class HistogramBucket:
+    """One bar of a date histogram: the bucket's first day (UTC) and its matching documents."""
+
+    start: date
+    count: int
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Matching documents over time, for `searchkit query --histogram`.
+
+    ``interval`` is "day", "week" (ISO weeks, from Monday), "month" or
+    "year"; ``buckets`` lists, oldest first, only the buckets holding a
+    match; ``undated`` counts the matches without a publication date.
+    """
+
+    interval: str
+    buckets: tuple[HistogramBucket, ...] = ()
+    undated: int = 0
+
+    def label(self, start: date) -> str:
+        """The bucket starting on ``start`` as people write it: 2024-03-05, 2024-W10, 2024-03
+        or 2024."""
+        if self.interval == "week":
+            year, week, _day = start.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.interval == "month":
+            return f"{start.year:04d}-{start.month:02d}"
+        if self.interval == "year":
+            return f"{start.year:04d}"
+        return start.isoformat()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form printed in the `--json` summary line."""
+        return {
+            "interval": self.interval,
+            "buckets": [
+                {"start": b.start.isoformat(), "label": self.label(b.start), "count": b.count}
+                for b in self.buckets
+            ],
+            "undated": self.undated,
+        }
+
+
+@dataclass(frozen=True)
 class StoryArticle:
     """One article of a story, as `searchkit story` lists it."""
 
@@ -286,6 +331,13 @@ class SearchResults:
     ``undated_left_out`` counts the matches a ``since``/``until`` filter left
     out because they have no date (0 without one), so the caller can say so.
     Pages are pages of collapsed results when collapsing (see ``groups``).
+
+    ``facet_counts`` maps each facet asked for ("source", "author") to its
+    counts over every match; ``facets`` is its "source" part (kept for
+    ``search(facets=True)``). ``histogram`` is the matches over time when one
+    was asked for. ``suggestion`` is the query with misspelt words corrected
+    (None when every word looks right); ``searched_suggestion`` is True when
+    the query as typed found nothing and these results are the suggestion's.
     """
 
     query: str
@@ -301,6 +353,31 @@ class SearchResults:
     groups: int | None = None
     """How many results the matches make once collapsed (one per duplicate group, or per
     story with ``by_story``); None without collapsing. ``total`` always counts documents."""
+    facet_counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    histogram: Histogram | None = None
+    suggestion: str | None = None
+    searched_suggestion: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        """The last line `searchkit query --json` prints: everything but the hits.
+
+        ``{"type": "summary", ...}``: hit lines have no "type" key, so a
+        script tells the two apart by it.
+        """
+        return {
+            "type": "summary",
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "limit": self.limit,
+            "facets": {name: dict(counts) for name, counts in self.facet_counts.items()},
+            "histogram": self.histogram.to_dict() if self.histogram is not None else None,
+            "suggestion": self.suggestion,
+            "searched_suggestion": self.searched_suggestion,
+            "undated_left_out": self.undated_left_out,
+            "groups": self.groups,
+            "warnings": list(self.warnings),
+        }
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)

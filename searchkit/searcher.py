@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
@@ -26,6 +27,8 @@ from searchkit.engine.storage import index_bytes, read_metadata
 from searchkit.errors import DocumentNotFoundError, QueryError, StoryNotFoundError
 from searchkit.models import (
     Article,
+    Histogram,
+    HistogramBucket,
     Hit,
     IndexStats,
     RankingSettings,
@@ -34,13 +37,26 @@ from searchkit.models import (
     StoryArticle,
     StorySummary,
 )
-from searchkit.options import MAX_LIMIT, SORT_ORDERS
+from searchkit.options import FACET_FIELDS, HISTOGRAM_INTERVALS, MAX_LIMIT, SORT_ORDERS
 from searchkit.query import AliasRewriter, ParsedQuery, expansion_warnings, parse_query
 from searchkit.snippets import make_snippet
+from searchkit.spelling import Speller
+from searchkit.suggest import SpellerCache, suggest_query
 from searchkit.synonyms import AliasGroup, Variant, load_synonyms
 
 _GROUP_TOKEN = re.compile(r"=\w+")
 """How an alias group's index term looks in a query's text (see ``AliasGroup.token``)."""
+
+
+def _facet_fields(facet: str | Sequence[str] | None, facets: bool) -> tuple[str, ...]:
+    """The facets a search asked for, checked (QueryError for an unknown one)."""
+    names = [facet] if isinstance(facet, str) else list(facet or ())
+    if facets and "source" not in names:
+        names.insert(0, "source")
+    for name in names:
+        if name not in FACET_FIELDS:
+            raise QueryError(f"facet must be one of {', '.join(FACET_FIELDS)}, not {name!r}")
+    return tuple(dict.fromkeys(names))
 
 
 def outlet_key(name: str) -> str:
@@ -96,6 +112,7 @@ class Searcher:
             False: None,
         }
         self._analyzer = NewsAnalyzer(self.groups)
+        self._spellers = SpellerCache()
 
     # -- public API -----------------------------------------------------------
 
@@ -114,6 +131,10 @@ class Searcher:
         snippets: bool = True,
         collapse: bool = True,
         by_story: bool = False,
+        facet: str | Sequence[str] | None = None,
+        histogram: str | None = None,
+        spelling: bool = True,
+        exact: bool = False,
     ) -> SearchResults:
         """Run a query and return one page of ranked hits with snippets.
 
@@ -128,6 +149,16 @@ class Searcher:
         and matched terms with it), for callers that want only the ranking:
         building snippets reads and analyses every returned body.
 
+        ``facet`` ("source", "author" or several) counts every match per value
+        into ``facet_counts`` (``facets=True`` is ``facet="source"``, also in
+        ``facets``); ``histogram`` ("day", "week", "month", "year") counts
+        them per UTC date bucket into ``histogram``. Both are exact over all
+        matches, not just this page.
+
+        ``spelling`` looks for misspelt words (``suggestion``); when the query
+        finds nothing and the suggestion finds something, the suggestion's
+        results are returned (``searched_suggestion``) unless ``exact``.
+
         Never raises for odd query text: what could not be used is listed in
         ``warnings``. Raises QueryError for invalid options (a bad date, a
         limit below 1, an unknown sort order).
@@ -138,34 +169,68 @@ class Searcher:
             raise QueryError(f"page must be 1 or more, not {page}")
         if sort not in SORT_ORDERS:
             raise QueryError(f"sort must be one of {', '.join(SORT_ORDERS)}, not {sort!r}")
+        facet_fields = _facet_fields(facet, facets)
+        if histogram is not None and histogram not in HISTOGRAM_INTERVALS:
+            raise QueryError(
+                f"histogram must be one of {', '.join(HISTOGRAM_INTERVALS)}, not {histogram!r}"
+            )
         start = parse_date_bound(since, end_of_day=False, name="since")
         end = parse_date_bound(until, end_of_day=True, name="until")
         if start and end and start > end:
             raise QueryError("since is later than until: no date can match")
         engine = self._engine
-        parsed = parse_query(query, engine.parser(use_synonyms), self._rewriters[use_synonyms])
-        plain = parsed
-        if use_synonyms and GROUP_TOKEN_PREFIX in str(parsed.query):
-            # An alias matched: the query as typed (for explain) is parsed without them.
-            plain = parse_query(query, engine.parser(False), None)
-        warnings = list(parsed.warnings)
         with engine.session() as session:
             filters, filter_warnings = self._filters(session, source, start, end)
-            warnings.extend(filter_warnings)
-            return self._run(
-                session,
-                query,
-                parsed,
-                plain,
-                filters,
-                limit,
-                page,
-                sort,
-                facets,
-                warnings,
-                snippets,
-                "story_ids" if by_story else "duplicate_groups" if collapse else None,
-            )
+
+            def run(text: str) -> SearchResults:
+                parsed = parse_query(
+                    text, engine.parser(use_synonyms), self._rewriters[use_synonyms]
+                )
+                plain = parsed
+                if use_synonyms and GROUP_TOKEN_PREFIX in str(parsed.query):
+                    # An alias matched: the query as typed (for explain) is parsed without them.
+                    plain = parse_query(text, engine.parser(False), None)
+                warnings = [*parsed.warnings, *filter_warnings]
+                return self._run(
+                    session,
+                    text,
+                    parsed,
+                    plain,
+                    filters,
+                    limit,
+                    page,
+                    sort,
+                    False,
+                    warnings,
+                    snippets,
+                    "story_ids" if by_story else "duplicate_groups" if collapse else None,
+                    facet_fields=facet_fields,
+                    interval=histogram,
+                )
+
+            results = run(query)
+            if not spelling:
+                return results
+            suggestion = self._suggestion(session, query)
+            if suggestion is None:
+                return results
+            if results.total == 0 and not exact and not filters.matches_nothing:
+                corrected = run(suggestion)
+                if corrected.total:
+                    return replace(
+                        corrected, query=query, suggestion=suggestion, searched_suggestion=True
+                    )
+            return replace(results, suggestion=suggestion)
+
+    def _suggestion(self, session: ReadSession, text: str) -> str | None:
+        """The query with misspelt words corrected (``searchkit.suggest``), or None."""
+
+        def speller() -> Speller:
+            return self._spellers.speller(session.typed_vocabulary())
+
+        return suggest_query(
+            text, session.term_frequency, speller, has_typed_word=session.has_typed_word
+        )
 
     def _filters(
         self,
@@ -197,10 +262,24 @@ class Searcher:
         warnings: list[str],
         snippets: bool = True,
         collapse: str | None = None,
+        *,
+        facet_fields: tuple[str, ...] = (),
+        interval: str | None = None,
     ) -> SearchResults:
         if is_nothing(parsed.query) or within.matches_nothing:
             explain = (str(plain.query), self._describe(parsed.query))
-            return SearchResults(text, (), 0, page, limit, *explain, tuple(warnings), {})
+            return SearchResults(
+                text,
+                (),
+                0,
+                page,
+                limit,
+                *explain,
+                tuple(warnings),
+                {},
+                facet_counts={name: {} for name in facet_fields},
+                histogram=Histogram(interval) if interval else None,
+            )
         kept, cut_warning = session.keep_rarest_words(parsed.query)
         if cut_warning:
             parsed = replace(parsed, query=kept)
@@ -228,6 +307,15 @@ class Searcher:
         if facets:
             # Over every match: the ranked query may cover only the best of them.
             counts = session.outlet_counts(parsed.query, within)
+        facet_counts = self._facet_counts(session, parsed.query, within, facet_fields)
+        if "source" in facet_counts:
+            counts = dict(facet_counts["source"])
+        timeline = None
+        if interval is not None:
+            buckets, undated_matches = session.histogram(parsed.query, within, interval)
+            timeline = Histogram(
+                interval, tuple(HistogramBucket(s, c) for s, c in buckets), undated_matches
+            )
         return SearchResults(
             text,
             hits,
@@ -239,6 +327,8 @@ class Searcher:
             counts,
             undated,
             groups=ranking.groups,
+            facet_counts=facet_counts,
+            histogram=timeline,
         )
 
     def _grouped(
@@ -289,6 +379,20 @@ class Searcher:
             story_id=int(story_id) if story_id else None,
             story=story,
         )
+
+    def _facet_counts(
+        self, session: ReadSession, query: QueryTree, within: Filters, names: tuple[str, ...]
+    ) -> dict[str, dict[str, int]]:
+        """Every match counted per value of each facet in ``names``, most common first."""
+        found: dict[str, dict[str, int]] = {}
+        for name in names:
+            counts = (
+                session.outlet_counts(query, within)
+                if name == "source"
+                else session.author_counts(query, within)
+            )
+            found[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        return found
 
     def _describe(self, node: QueryTree) -> str:
         """The query as text, with each group token shown as its group's label."""

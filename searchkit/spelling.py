@@ -83,12 +83,28 @@ class Speller:
         rarer_ratio: float = 20.0,
         max_rare_df: int = 3,
         max_distance: int = 2,
+        *,
+        deletion_map: bool = True,
     ) -> None:
+        """Index ``vocabulary`` (word -> document frequency) for corrections.
+
+        ``deletion_map=False`` skips the deletion map: each lookup then probes
+        the vocabulary with every one-letter insertion of the typed word's
+        deletions instead, which finds exactly the same candidates. That costs
+        a few milliseconds per corrected word and nothing up front, the right
+        trade when a vocabulary serves only a few lookups (one CLI query);
+        the map pays off over many (measured in benchmarks/README.md).
+        """
         self.vocabulary = dict(vocabulary)
         self.rarer_ratio = rarer_ratio
         self.max_rare_df = max_rare_df
         self.max_distance = max_distance
+        self._alphabet = "".join(sorted(set("".join(self.vocabulary))))
+        self._use_map = deletion_map
         deletes: dict[str, list[str] | str] = {}
+        if not deletion_map:
+            self._deletes = deletes
+            return
         for word in self.vocabulary:
             if len(word) < MIN_LENGTH:
                 continue
@@ -103,6 +119,17 @@ class Speller:
         self._deletes = deletes
 
     def _words_at(self, key: str) -> list[str]:
+        """The vocabulary words equal to ``key`` or one deletion away from it."""
+        if not self._use_map:
+            vocabulary = self.vocabulary
+            found_words = [key] if key in vocabulary and len(key) >= MIN_LENGTH else []
+            for i in range(len(key) + 1):
+                head, tail = key[:i], key[i:]
+                for letter in self._alphabet:
+                    word = head + letter + tail
+                    if word in vocabulary and len(word) >= MIN_LENGTH:
+                        found_words.append(word)
+            return found_words
         found = self._deletes.get(key)
         if found is None:
             return []

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from query_output import json_hits, json_summary
 
 from searchkit import (
     Article,
@@ -244,7 +245,8 @@ def test_cli_story_similar_and_query_options(story_index: Path) -> None:
     assert query.returncode == 0, query.stderr
     assert "+1 copy: " in query.stdout
     every = _cli("query", "stromboli", "--index", index, "--all-copies", "--json")
-    records = [json.loads(line) for line in every.stdout.splitlines()]
+    records = json_hits(every.stdout)
+    assert json_summary(every.stdout)["groups"] is None
     assert sorted(r["id"] for r in records) == ["copy", "first", "later"]
     assert {r["id"]: r["copies"] for r in records}["first"] == ["copy"]
     by_story = _cli("query", "stromboli", "--index", index, "--by-story")

@@ -110,3 +110,29 @@ def test_bbc_vocabulary_corrects_the_issue_examples(shared_dir: Path) -> None:
     speller = Speller(df)
     assert speller.suggest(["tony", "blare"]) == ["tony", "blair"]
     assert speller.correct("elecion") == "election"
+
+
+def test_without_the_deletion_map_every_lookup_finds_the_same_candidates() -> None:
+    """``deletion_map=False`` probes insertions instead of a map: it must agree exactly."""
+    import random
+
+    words: Counter[str] = Counter()
+    for path in sorted((REPO / "corpus").glob("*/*.*")):
+        text = path.read_text(encoding="utf-8", errors="replace").lower()
+        words.update(set(re.findall(r"[a-z]+", text)))
+    mapped = Speller(words)
+    probing = Speller(words, deletion_map=False)
+    rnd = random.Random(9)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocabulary = sorted(w for w in words if len(w) >= 4)
+    for word in rnd.sample(vocabulary, 300):
+        i = rnd.randrange(len(word))
+        typo = rnd.choice(
+            (
+                word[:i] + rnd.choice(letters) + word[i:],
+                word[:i] + word[i + 1 :],
+                word[:i] + rnd.choice(letters) + word[i + 1 :],
+            )
+        )
+        assert probing.candidates(typo) == mapped.candidates(typo), typo
+        assert probing.correct(typo) == mapped.correct(typo), typo

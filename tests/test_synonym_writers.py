@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from query_output import json_hits
 from test_reliability_support import run_cli
 from whoosh.filedb.filestore import FileStorage
 
@@ -63,7 +64,7 @@ def cli_hits(index: Path, query: str, *extra: str) -> set[str]:
         ["query", query, "--index", index, "--json", "--limit", "1000", "--all-copies", *extra]
     )
     assert result.returncode == 0, result.stderr
-    return {json.loads(line)["id"] for line in result.stdout.splitlines()}
+    return {hit["id"] for hit in json_hits(result.stdout)}
 
 
 def library_hits(index: Path, query: str, *, use_synonyms: bool = True) -> set[str]:

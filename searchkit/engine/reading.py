@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,8 @@ from whoosh.searching import Searcher as WhooshSearcher
 from searchkit.engine.arrays import ArraysMissing, SegmentArrays
 from searchkit.engine.columns import live_column_values
 from searchkit.engine.damage import reported_as_damage
+from searchkit.engine.document_arrays import merged_vocabulary
+from searchkit.engine.facets import author_counts, histogram
 from searchkit.engine.parser import QueryParser, make_parser
 from searchkit.engine.query_tree import SEARCH_FIELDS, QueryTree, keep_rarest_words
 from searchkit.engine.ranking import Ranker
@@ -133,6 +136,10 @@ def highlight_terms(query: wq.Query, reader: Any) -> dict[str, set[str]]:
     return wanted
 
 
+_VOCABULARIES: weakref.WeakKeyDictionary[Collection, dict[str, int]] = weakref.WeakKeyDictionary()
+"""Each open collection's typed vocabulary, built on first use."""
+
+
 class ReadSession:
     """One search's reads, through this thread's Whoosh searcher and the segments' arrays
     (see ``IndexReader.session``).
@@ -147,6 +154,7 @@ class ReadSession:
         self._ranker = ranker
         self._scorer = Scorer(collection, ranker.settings)
         self._matches: dict[int, tuple[QueryTree, list[Any]]] = {}
+        self._every: dict[tuple[int, int], tuple[QueryTree, Filters, list[Any]]] = {}
 
     def _inside(self, node: QueryTree | None) -> list[Any] | None:
         """Each segment's documents matching a filter (None: no filter)."""
@@ -389,9 +397,63 @@ class ReadSession:
 
     def outlet_counts(self, query: QueryTree, filters: Filters) -> dict[str, int]:
         """How many of every match (not just the ranked ones) each outlet has."""
+        return self._scorer.outlet_counts(self._every_match(query, filters))
+
+    def _every_match(self, query: QueryTree, filters: Filters) -> list[Any]:
+        """Each segment's local ids of every match within ``filters``, for the facets.
+
+        Kept for the session, so several facets and a histogram filter the
+        matches once.
+        """
+        key = (id(query), id(filters))
+        remembered = self._every.get(key)
+        if remembered is not None and remembered[0] is query and remembered[1] is filters:
+            return remembered[2]
         scorer = self._scorer
         ids, _scores = scorer.flatten(self._matches_of(query), self._inside(filters.query))
-        return scorer.outlet_counts(scorer.split(ids))
+        split = scorer.split(ids)
+        self._every[key] = (query, filters, split)
+        return split
+
+    def author_counts(self, query: QueryTree, filters: Filters) -> dict[str, int]:
+        """How many of every match each author has (``facets.author_counts``)."""
+        segments = self._scorer.collection.segments
+        return author_counts(segments, self._every_match(query, filters))
+
+    def histogram(
+        self, query: QueryTree, filters: Filters, interval: str
+    ) -> tuple[list[tuple[date, int]], int]:
+        """Every match per date bucket, and the undated matches (``facets.histogram``)."""
+        segments = self._scorer.collection.segments
+        return histogram(segments, self._every_match(query, filters), interval)
+
+    def typed_vocabulary(self) -> dict[str, int]:
+        """Every typed word of the index with its document frequency (see ``document_arrays``).
+
+        Summed over the segments once per collection (a commit makes a new
+        one), so only the first search that needs a spelling pays for it.
+        """
+        collection = self._scorer.collection
+        found = _VOCABULARIES.get(collection)
+        if found is None:
+            found = _VOCABULARIES[collection] = merged_vocabulary(
+                segment.arrays for segment in collection.segments
+            )
+        return found
+
+    def has_typed_word(self, word: str) -> bool:
+        """Whether some document holds ``word`` as typed (folded, unstemmed).
+
+        True when no segment's arrays record typed words (an older index), so
+        such an index never reports a word missing.
+        """
+        answers = [s.arrays.has_typed_word(word) for s in self._scorer.collection.segments]
+        return any(answers) or all(answer is None for answer in answers)
+
+    def term_frequency(self, term: str) -> int:
+        """How many live documents hold an index term (a stem) in the title or the body."""
+        collection = self._scorer.collection
+        return max(collection.doc_frequency(name, term) for name in TEXT_FIELDS)
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """The stored fields of the document with this id, or None."""

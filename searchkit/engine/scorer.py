@@ -67,6 +67,8 @@ class _Segment:
     leaf: Any
     live: np.ndarray | None
     term_cache: dict[str, int] = field(default_factory=dict)
+    term_texts: dict[int, str] = field(default_factory=dict)
+    """Vocabulary rows decoded so far (feedback reads the same common words again and again)."""
     _sources: dict[str, int] | None = None
 
     def source_code(self, name: str) -> int:
@@ -239,9 +241,18 @@ class Collection:
                 arrays = segment.arrays
                 start = int(arrays.doc_offsets[local])
                 end = int(arrays.doc_offsets[local + 1])
-                rows = arrays.fwd_terms[start:end]
-                counts = arrays.fwd_counts[start:end]
-                return {arrays.term_text(int(r)): int(c) for r, c in zip(rows, counts, strict=True)}
+                texts = segment.term_texts
+                found: dict[str, int] = {}
+                for row, count in zip(
+                    arrays.fwd_terms[start:end].tolist(),
+                    arrays.fwd_counts[start:end].tolist(),
+                    strict=True,
+                ):
+                    text = texts.get(row)
+                    if text is None:
+                        text = texts[row] = arrays.term_text(row)
+                    found[text] = count
+                return found
         return {}
 
 
