@@ -47,6 +47,9 @@ _rng = np.random.default_rng(20261203)
 # Multiply-shift hashing: h_i(x) = (a_i * x + b_i) mod 2**64, top 32 bits; a_i odd.
 _A = _rng.integers(1, 2**63, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
 _B = _rng.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64)
+_WORD_HASHES: dict[str, int] = {}
+"""CRC-32 of each word's UTF-8 bytes, remembered: the same words recur in every article."""
+_WORD_HASH_CACHE_SIZE = 200_000
 _SHINGLE_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], np.uint64)
 
 
@@ -66,9 +69,11 @@ def signature(body: str) -> bytes | None:
     tokens = words(body)
     if len(tokens) < MIN_WORDS:
         return None
-    word_hashes = np.fromiter(
-        (zlib.crc32(t.encode("utf-8")) for t in tokens), np.uint64, len(tokens)
-    )
+    for word in set(tokens).difference(_WORD_HASHES):
+        _WORD_HASHES[word] = zlib.crc32(word.encode("utf-8"))
+    word_hashes = np.fromiter(map(_WORD_HASHES.__getitem__, tokens), np.uint64, len(tokens))
+    if len(_WORD_HASHES) > _WORD_HASH_CACHE_SIZE:
+        _WORD_HASHES.clear()
     count = len(tokens) - SHINGLE + 1
     with np.errstate(over="ignore"):
         mixed = np.zeros(count, np.uint64)
