@@ -601,17 +601,19 @@ def _date_span(first: datetime | None, last: datetime | None) -> str:
 
 
 def _format_story_hit(hit: Hit) -> str:
-    """One line per story: its best hit, then '+N articles from M outlets' and the date span."""
+    """One line per story: its best hit, then '+N articles from M outlets' (left out when
+    the story matched only this article) and the date span."""
     story = hit.story
-    articles = story.articles if story else 0
-    outlets = len(story.outlets) if story else (1 if hit.source else 0)
-    noun = "article" if articles == 1 else "articles"
+    parts = [hit.title, hit.source or "unknown outlet", f"id {hit.id}"]
+    if story and story.articles:
+        noun = "article" if story.articles == 1 else "articles"
+        outlets = len(story.outlets)
+        parts.append(f"+{story.articles} {noun} from {outlets} outlet{'' if outlets == 1 else 's'}")
     span = _date_span(story.first, story.last) if story else _format_date(hit.published)
-    return (
-        f"{hit.rank:>3}. {hit.title} | {hit.source or 'unknown outlet'} | id {hit.id} | "
-        f"+{articles} {noun} from {outlets} outlet{'' if outlets == 1 else 's'} | {span}"
-        + (f" | story {hit.story_id}" if hit.story_id else "")
-    )
+    parts.append(span)
+    if hit.story_id:
+        parts.append(f"story {hit.story_id}")
+    return f"{hit.rank:>3}. " + " | ".join(parts)
 
 
 def _page_summary(results: SearchResults) -> str:

@@ -253,6 +253,9 @@ def test_cli_story_similar_and_query_options(story_index: Path) -> None:
     lines = by_story.stdout.splitlines()
     assert len(lines) == 2, by_story.stdout  # the summary, then one story
     assert "+2 articles from 3 outlets | 2024-05-17 to 2024-05-18" in lines[1]
+    two = _cli("query", "stromboli OR council", "--index", index, "--by-story")
+    lone = [line for line in two.stdout.splitlines()[1:] if "id undated" in line]
+    assert lone and "+" not in lone[0], two.stdout  # a story that matched one article alone
     story_id = str(records[0]["story_id"])
     story = _cli("story", story_id, "--index", index)
     assert story.returncode == 0, story.stderr
