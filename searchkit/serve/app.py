@@ -80,6 +80,7 @@ def create_app(config: ServeConfig) -> Starlette:
     routes = [
         Route("/search", api["search"], methods=["GET", "POST"]),
         Route("/articles/{rest:path}", api["article"], methods=["GET"]),
+        Route("/stories/{rest:path}", api["story"], methods=["GET"]),
         Route("/stats", api["stats"], methods=["GET"]),
         Route("/healthz", api["healthz"], methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
