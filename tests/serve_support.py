@@ -29,20 +29,25 @@ HOSTILE_BODY = (
 )
 HOSTILE_URL = "javascript:alert(document.domain)//breakout"
 HOSTILE_OUTLET = '"><script>window.__pwned = 4</script>'
+HOSTILE_COPY_OUTLET = "Smith & \"Jones' onmouseover=alert(6) Daily"
 
 
 def write_hostile_corpus(folder: Path) -> Path:
-    """A JSON Lines corpus of articles whose title, body, outlet and URL hold markup."""
+    """A JSON Lines corpus of articles whose title, body, outlet and URL hold markup; the first
+    has a copy under an outlet that tries to break out of an attribute, so a copies line and
+    an outlet facet show it."""
     folder.mkdir(parents=True, exist_ok=True)
+    first = {
+        "id": "hostile-1",
+        "title": HOSTILE_TITLE,
+        "body": HOSTILE_BODY,
+        "url": HOSTILE_URL,
+        "source": HOSTILE_OUTLET,
+        "published": "2024-03-01",
+    }
     records = [
-        {
-            "id": "hostile-1",
-            "title": HOSTILE_TITLE,
-            "body": HOSTILE_BODY,
-            "url": HOSTILE_URL,
-            "source": HOSTILE_OUTLET,
-            "published": "2024-03-01",
-        },
+        first,
+        {**first, "id": "hostile-1-copy", "source": HOSTILE_COPY_OUTLET},
         {
             "id": "hostile/2?x=<b>",
             "title": "Breakout number two with a plain title",

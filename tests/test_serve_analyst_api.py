@@ -128,9 +128,10 @@ def test_facets_by_field_and_a_histogram_equal_the_searchers(
         ],
         "undated": expected.histogram.undated,
     }
-    assert sum(b["count"] for b in data["histogram"]["buckets"]) + data["histogram"][
-        "undated"
-    ] == (data["total"])
+    assert (
+        sum(b["count"] for b in data["histogram"]["buckets"]) + data["histogram"]["undated"]
+        == (data["total"])
+    )
     posted = client.post("/search", json={**params, "facets": ["source", "author"]})
     assert posted.json() == data
     only_authors = client.get("/search", params={"q": "said", "facets": "author"}).json()
@@ -290,6 +291,7 @@ def test_a_missing_index_is_a_503_for_stories_and_similar(tmp_path: Path) -> Non
     with live_server(tmp_path / "index") as server, httpx.Client(base_url=server.url) as http:
         _error(http.get("/stories/1"), 503, "IndexNotFoundError")
         _error(http.get(f"/articles/{STORY_SOURCE_ID}/similar"), 503, "IndexNotFoundError")
+        assert http.get("/story/1").status_code == 503
 
 
 def test_the_new_operations_are_in_the_openapi_document(client: httpx.Client) -> None:
@@ -342,3 +344,40 @@ def test_answers_match_the_published_schema(
         assert len(data["articles"]) == 3
     else:
         assert data["hits"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/story/999999", 404),
+        ("/story/abc", 400),
+        ("/story/%3Cscript%3Ealert(1)%3C%2Fscript%3E", 400),
+        ("/story/1/more", 400),
+        ("/view/no-such-id/similar", 404),
+        ("/view/%3Cscript%3E/similar", 404),
+        ("/view//similar", 400),
+        ("/view/x/similar/more", 400),
+        ("/?q=ISKP&histogram=hour", 400),
+        ("/?q=ISKP&by_story=maybe", 400),
+    ],
+)
+def test_page_views_answer_html_errors(client: httpx.Client, path: str, status: int) -> None:
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<script>" not in response.text  # the id is echoed escaped, if at all
+    assert 'role="alert"' in response.text
+
+
+def test_page_views_of_a_story_and_similar_articles(
+    client: httpx.Client, searcher: searchkit.Searcher
+) -> None:
+    story = client.get(f"/story/{_story_of(searcher)}", params={"back": "q=ISKP"})
+    assert story.status_code == 200
+    listed = [a.id for a in searcher.story(_story_of(searcher)).articles]
+    positions = [story.text.index(f"/view/{doc_id}?back=q%3DISKP") for doc_id in listed]
+    assert positions == sorted(positions)  # the page keeps the story's time order
+    similar = client.get(f"/view/{STORY_SOURCE_ID}/similar")
+    assert similar.status_code == 200
+    for hit in searcher.similar(STORY_SOURCE_ID, limit=10).hits:
+        assert f'href="/view/{quote(hit.id, safe="")}?back="' in similar.text

@@ -86,6 +86,7 @@ def create_app(config: ServeConfig) -> Starlette:
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/", pages["search_page"], methods=["GET"]),
         Route("/view/{rest:path}", pages["article_page"], methods=["GET"]),
+        Route("/story/{rest:path}", pages["story_page"], methods=["GET"]),
         Mount("/static", app=static, name="static"),
     ]
     middleware = [
