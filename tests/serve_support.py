@@ -1,9 +1,11 @@
-"""Helpers for the `searchkit serve` tests: a real uvicorn server on a loopback port, and a
-corpus whose articles try to break out of the HTML they are shown in."""
+"""Helpers for the `searchkit serve` tests: a real uvicorn server on a loopback port, a
+corpus whose articles try to break out of the HTML they are shown in, and corpus/ with a
+syndicated copy and a follow-up added, so hits have copies and a story of three articles."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -27,20 +29,25 @@ HOSTILE_BODY = (
 )
 HOSTILE_URL = "javascript:alert(document.domain)//breakout"
 HOSTILE_OUTLET = '"><script>window.__pwned = 4</script>'
+HOSTILE_COPY_OUTLET = "Smith & \"Jones' onmouseover=alert(6) Daily"
 
 
 def write_hostile_corpus(folder: Path) -> Path:
-    """A JSON Lines corpus of articles whose title, body, outlet and URL hold markup."""
+    """A JSON Lines corpus of articles whose title, body, outlet and URL hold markup; the first
+    has a copy under an outlet that tries to break out of an attribute, so a copies line and
+    an outlet facet show it."""
     folder.mkdir(parents=True, exist_ok=True)
+    first = {
+        "id": "hostile-1",
+        "title": HOSTILE_TITLE,
+        "body": HOSTILE_BODY,
+        "url": HOSTILE_URL,
+        "source": HOSTILE_OUTLET,
+        "published": "2024-03-01",
+    }
     records = [
-        {
-            "id": "hostile-1",
-            "title": HOSTILE_TITLE,
-            "body": HOSTILE_BODY,
-            "url": HOSTILE_URL,
-            "source": HOSTILE_OUTLET,
-            "published": "2024-03-01",
-        },
+        first,
+        {**first, "id": "hostile-1-copy", "source": HOSTILE_COPY_OUTLET},
         {
             "id": "hostile/2?x=<b>",
             "title": "Breakout number two with a plain title",
@@ -52,6 +59,45 @@ def write_hostile_corpus(folder: Path) -> Path:
     ]
     path = folder / "hostile.jsonl"
     path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    return folder
+
+
+STORY_SOURCE_ID = "wire-2024-0412"
+"""The corpus/ article (in records/wire.jsonl) that the story corpus copies and follows up."""
+
+COPY_ID = "syndicated-copy"
+FOLLOW_UP_ID = "story-follow-up"
+COPY_OUTLET = "Syndicate Times"
+
+
+def write_story_corpus(folder: Path, corpus: Path) -> Path:
+    """corpus/ copied to ``folder``, plus a word-for-word copy of one wire story under another
+    outlet (the same duplicate group) and a later write-up of the same event by a third outlet
+    (the same story, its own text)."""
+    shutil.copytree(corpus, folder)
+    records = (folder / "records" / "wire.jsonl").read_text(encoding="utf-8").splitlines()
+    source = next(r for r in map(json.loads, records) if r["id"] == STORY_SOURCE_ID)
+    paragraphs = source["body"].split("\n\n")
+    added = [
+        {**source, "id": COPY_ID, "source": COPY_OUTLET, "url": "https://syndicate.example/a"},
+        {
+            "id": FOLLOW_UP_ID,
+            "title": "Council members question UN panel on ISKP reach abroad",
+            "source": "Harbour Daily",
+            "published": "2024-04-14T10:00:00+00:00",
+            "body": "\n\n".join(
+                [
+                    "Security Council members questioned the United Nations panel of experts "
+                    "on Thursday about its finding that Islamic State Khorasan Province (ISKP) "
+                    "is shrinking inside Afghanistan while planning more attacks abroad.",
+                    paragraphs[2],
+                    "Diplomats said the council would discuss the report again next month.",
+                ]
+            ),
+        },
+    ]
+    path = folder / "records" / "story.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in added), encoding="utf-8")
     return folder
 
 

@@ -86,6 +86,12 @@ def test_the_api_keeps_its_own_spec(tmp_path: Path, repo_root: Path) -> None:
     cases = _fuzzing_cases(reports)
     # Operations with inputs get the full count; /stats and /healthz take none, so one case
     # is all there is to generate for them.
-    for operation in ("GET /search", "POST /search", "GET /articles/{id}"):
+    for operation in (
+        "GET /search",
+        "POST /search",
+        "GET /articles/{id}",
+        "GET /articles/{id}/similar",
+        "GET /stories/{id}",
+    ):
         assert cases[operation] >= EXAMPLES, cases
     assert cases["GET /stats"] >= 1 and cases["GET /healthz"] >= 1

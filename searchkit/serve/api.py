@@ -25,6 +25,8 @@ from searchkit.serve.models import (
     ErrorDetail,
     Health,
     parse_search,
+    parse_similar,
+    parse_story_id,
     to_json,
 )
 
@@ -62,7 +64,7 @@ def call(holder: SearcherHolder, work: Callable[[Searcher], _T]) -> _T:
         raise
 
 
-def path_id(request: Request, prefix: str) -> tuple[str, list[str]]:
+def path_id(request: Request, prefix: str, noun: str = "an article id") -> tuple[str, list[str]]:
     """The id in the path after ``prefix``, percent-decoded, and any segments after it.
 
     Read from the raw path, so an id holding "/" (sent as %2F) stays one id
@@ -77,7 +79,7 @@ def path_id(request: Request, prefix: str) -> tuple[str, list[str]]:
     except UnicodeDecodeError:
         raise QueryError("the id in the path is not UTF-8") from None
     if len(decoded[0]) > MAX_ID_CHARS:
-        raise QueryError(f"an article id is at most {MAX_ID_CHARS} characters")
+        raise QueryError(f"{noun} is at most {MAX_ID_CHARS} characters")
     return decoded[0], decoded[1:]
 
 
@@ -99,15 +101,32 @@ def make_handlers(holder: SearcherHolder) -> dict[str, Callable[[Request], Any]]
         )
 
     async def article(request: Request) -> Response:
+        """GET /articles/{id}, and GET /articles/{id}/similar (told apart by the raw path)."""
         try:
             doc_id, extra = path_id(request, "/articles/")
+            limit = parse_similar(_query_values(request)).limit if extra == ["similar"] else 0
         except QueryError as error:
             return error_response(error)
-        if extra:
+        if extra and extra != ["similar"]:
             return not_found("no such endpoint")
         if not doc_id:
             return error_response(DocumentNotFoundError(doc_id))
+        if extra:
+            return await _threaded(
+                request, lambda: call(holder, lambda s: s.similar(doc_id, limit=limit))
+            )
         return await _threaded(request, lambda: call(holder, lambda s: s.get(doc_id)))
+
+    async def story(request: Request) -> Response:
+        """GET /stories/{id}: one story's articles in time order."""
+        try:
+            text, extra = path_id(request, "/stories/", "a story id")
+            if extra:
+                return not_found("no such endpoint")
+            story_id = parse_story_id(text)
+        except QueryError as error:
+            return error_response(error)
+        return await _threaded(request, lambda: call(holder, lambda s: s.story(story_id)))
 
     async def stats(request: Request) -> Response:
         return await _threaded(request, lambda: call(holder, lambda s: s.stats()))
@@ -115,7 +134,13 @@ def make_handlers(holder: SearcherHolder) -> dict[str, Callable[[Request], Any]]
     async def healthz(request: Request) -> Response:
         return json_response(Health())
 
-    return {"search": search, "article": article, "stats": stats, "healthz": healthz}
+    return {
+        "search": search,
+        "article": article,
+        "story": story,
+        "stats": stats,
+        "healthz": healthz,
+    }
 
 
 async def _threaded(request: Request, work: Callable[[], Any]) -> Response:

@@ -80,11 +80,13 @@ def create_app(config: ServeConfig) -> Starlette:
     routes = [
         Route("/search", api["search"], methods=["GET", "POST"]),
         Route("/articles/{rest:path}", api["article"], methods=["GET"]),
+        Route("/stories/{rest:path}", api["story"], methods=["GET"]),
         Route("/stats", api["stats"], methods=["GET"]),
         Route("/healthz", api["healthz"], methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/", pages["search_page"], methods=["GET"]),
         Route("/view/{rest:path}", pages["article_page"], methods=["GET"]),
+        Route("/story/{rest:path}", pages["story_page"], methods=["GET"]),
         Mount("/static", app=static, name="static"),
     ]
     middleware = [

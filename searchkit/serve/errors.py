@@ -1,7 +1,7 @@
 """How a failure becomes an HTTP status, in one place for the API and the pages.
 
 The library's exception tree decides: a bad parameter (QueryError) is 400, an
-unknown id (DocumentNotFoundError) 404, an index that is missing, damaged or
+unknown id (DocumentNotFoundError, StoryNotFoundError) 404, an index that is missing, damaged or
 otherwise unusable (IndexDirectoryError) 503. Anything else is a bug: 500,
 logged with its traceback, and the client is told no more than that.
 """
@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import logging
 
-from searchkit.errors import DocumentNotFoundError, IndexDirectoryError, QueryError, SearchkitError
+from searchkit.errors import (
+    DocumentNotFoundError,
+    IndexDirectoryError,
+    QueryError,
+    SearchkitError,
+    StoryNotFoundError,
+)
 from searchkit.serve.models import ErrorBody, ErrorDetail
 
 log = logging.getLogger("searchkit")
@@ -20,7 +26,7 @@ def status_of(error: BaseException) -> int:
     """The HTTP status that reports ``error``."""
     if isinstance(error, QueryError):
         return 400
-    if isinstance(error, DocumentNotFoundError):
+    if isinstance(error, (DocumentNotFoundError, StoryNotFoundError)):
         return 404
     if isinstance(error, (IndexDirectoryError, SearchkitError)):
         return 503

@@ -26,8 +26,8 @@ from datetime import date, datetime, timezone
 from typing import Any, Union
 
 from searchkit.errors import QueryError
-from searchkit.models import Article, Hit, IndexStats, SearchResults
-from searchkit.options import SORT_ORDERS
+from searchkit.models import Article, Hit, IndexStats, SearchResults, Story
+from searchkit.options import FACET_FIELDS, HISTOGRAM_INTERVALS, SORT_ORDERS
 
 MAX_QUERY_CHARS = 500
 """Longest query text the server accepts (the library allows more; a page needs less)."""
@@ -43,6 +43,13 @@ MAX_SOURCE_CHARS = 200
 
 MAX_ID_CHARS = 512
 """Longest article id accepted (ids are looked up in the index, never used as paths)."""
+
+MAX_STORY_ID = 2**63 - 1
+"""Largest story id a path may name (story ids are positive integers)."""
+
+_FACET_NAMES = "|".join(FACET_FIELDS)
+FACETS_PATTERN = f"^({_FACET_NAMES})(,({_FACET_NAMES}))*$"
+"""``facets`` as field names: one or more of FACET_FIELDS, comma-separated."""
 
 HIDDEN_FIELDS = frozenset({"path"})
 """Fields of the library's values the API leaves out: ``path`` is a file on the
@@ -114,10 +121,59 @@ class SearchRequest:
             "Best match first, or newest first.",
         ),
     )
-    facets: bool = field(
+    facets: bool | tuple[str, ...] = field(
+        default=False,
+        metadata={
+            **_constraint(
+                {
+                    "anyOf": [
+                        {"type": "boolean"},
+                        {"type": "string", "pattern": FACETS_PATTERN},
+                    ],
+                    "default": False,
+                },
+                "Count every match per value of these fields (source, author; comma-"
+                "separated) into facet_counts; true is source alone (also in facets).",
+            ),
+            "body_schema": {
+                "anyOf": [
+                    {"type": "boolean"},
+                    {"type": "string", "pattern": FACETS_PATTERN},
+                    {"type": "array", "items": {"type": "string", "enum": list(FACET_FIELDS)}},
+                ],
+                "default": False,
+            },
+        },
+    )
+    histogram: str | None = field(
+        default=None,
+        metadata=_constraint(
+            {"type": "string", "enum": list(HISTOGRAM_INTERVALS)},
+            "Count every match per day, week (ISO, from Monday), month or year (UTC) "
+            "into histogram.",
+        ),
+    )
+    collapse: bool = field(
+        default=True,
+        metadata=_constraint(
+            {"type": "boolean", "default": True},
+            "One result per duplicate group (copies of one text): its best copy, the others "
+            "in copies. false lists every copy (the CLI's --all-copies).",
+        ),
+    )
+    by_story: bool = field(
         default=False,
         metadata=_constraint(
-            {"type": "boolean", "default": False}, "Count the matches per outlet."
+            {"type": "boolean", "default": False},
+            "One result per story: its best hit, the story's other matches summarised in "
+            "story (the CLI's --by-story).",
+        ),
+    )
+    exact: bool = field(
+        default=False,
+        metadata=_constraint(
+            {"type": "boolean", "default": False},
+            "Search the query as typed even when it finds nothing and its suggestion would.",
         ),
     )
     synonyms: bool = field(
@@ -144,18 +200,40 @@ class SearchRequest:
             "until": self.until,
             "sort": self.sort,
             "use_synonyms": self.synonyms,
-            "facets": self.facets,
+            "facets": self.facets is True,
+            "facet": self.facets if isinstance(self.facets, tuple) else None,
+            "histogram": self.histogram,
+            "collapse": self.collapse,
+            "by_story": self.by_story,
+            "exact": self.exact,
             "snippets": self.snippets,
         }
 
 
+@dataclass(frozen=True)
+class SimilarRequest:
+    """GET /articles/{id}/similar's query parameters (``Searcher.similar``'s keywords)."""
+
+    limit: int = field(
+        default=10,
+        metadata=_constraint(
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 10},
+            "How many similar articles.",
+        ),
+    )
+
+
 SEARCH_FIELDS: tuple[dataclasses.Field[Any], ...] = fields(SearchRequest)
+SIMILAR_FIELDS: tuple[dataclasses.Field[Any], ...] = fields(SimilarRequest)
 
 
 def request_schema() -> dict[str, Any]:
     """The JSON Schema of POST /search's body: SearchRequest's fields, nothing else."""
     properties = {
-        item.name: {**item.metadata["schema"], "description": item.metadata["doc"]}
+        item.name: {
+            **item.metadata.get("body_schema", item.metadata["schema"]),
+            "description": item.metadata["doc"],
+        }
         for item in SEARCH_FIELDS
     }
     return {
@@ -230,6 +308,53 @@ def _check_boolean(name: str, value: Any, from_text: bool) -> bool:
     raise QueryError(f"{name} must be true or false")
 
 
+def _check_facets(name: str, value: Any, from_text: bool) -> bool | tuple[str, ...]:
+    if isinstance(value, bool) and not from_text:
+        return value
+    if from_text and value in ("true", "false"):
+        return bool(value == "true")
+    if isinstance(value, str) and re.fullmatch(FACETS_PATTERN, value):
+        return tuple(dict.fromkeys(value.split(",")))
+    if (
+        not from_text
+        and isinstance(value, list)
+        and all(isinstance(item, str) and item in FACET_FIELDS for item in value)
+    ):
+        return tuple(dict.fromkeys(value))
+    raise QueryError(
+        f"{name} must be true, false or field names ({', '.join(FACET_FIELDS)}), comma-separated"
+    )
+
+
+def _parse(
+    model: type[Any], values: Mapping[str, Any], *, from_text: bool, required: str | None
+) -> Any:
+    """Check ``values`` against ``model``'s field schemas and build it (QueryError if not)."""
+    known = {item.name: item for item in fields(model)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise QueryError(f"unknown parameter {unknown[0]!r}; known: {', '.join(known)}")
+    if required is not None and required not in values:
+        raise QueryError(f"{required} (the query) is required")
+    chosen: dict[str, Any] = {}
+    for name, value in values.items():
+        schema = known[name].metadata["schema"]
+        if value is None and not from_text and name != required:
+            raise QueryError(f"{name} must not be null; leave it out instead")
+        kind = schema.get("type")
+        if name in ("since", "until"):
+            chosen[name] = _check_date(name, value)
+        elif name == "facets":
+            chosen[name] = _check_facets(name, value, from_text)
+        elif kind == "string":
+            chosen[name] = _check_string(name, value, schema)
+        elif kind == "integer":
+            chosen[name] = _check_integer(name, value, schema, from_text)
+        elif kind == "boolean":
+            chosen[name] = _check_boolean(name, value, from_text)
+    return model(**chosen)
+
+
 def parse_search(values: Mapping[str, Any], *, from_text: bool) -> SearchRequest:
     """Check a search's parameters against SearchRequest's schema and build it.
 
@@ -237,27 +362,25 @@ def parse_search(values: Mapping[str, Any], *, from_text: bool) -> SearchRequest
     JSON values (POST). Unknown names are refused, so a typo is an error
     rather than an option silently ignored. Raises QueryError (HTTP 400).
     """
-    known = {item.name: item for item in SEARCH_FIELDS}
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise QueryError(f"unknown parameter {unknown[0]!r}; known: {', '.join(known)}")
-    if "q" not in values:
-        raise QueryError("q (the query) is required")
-    chosen: dict[str, Any] = {}
-    for name, value in values.items():
-        schema = known[name].metadata["schema"]
-        if value is None and not from_text and name != "q":
-            raise QueryError(f"{name} must not be null; leave it out instead")
-        kind = schema.get("type")
-        if name in ("since", "until"):
-            chosen[name] = _check_date(name, value)
-        elif kind == "string":
-            chosen[name] = _check_string(name, value, schema)
-        elif kind == "integer":
-            chosen[name] = _check_integer(name, value, schema, from_text)
-        elif kind == "boolean":
-            chosen[name] = _check_boolean(name, value, from_text)
-    return SearchRequest(**chosen)
+    request: SearchRequest = _parse(SearchRequest, values, from_text=from_text, required="q")
+    return request
+
+
+def parse_similar(values: Mapping[str, str]) -> SimilarRequest:
+    """GET /articles/{id}/similar's query string, checked like a search's (QueryError if bad)."""
+    request: SimilarRequest = _parse(SimilarRequest, values, from_text=True, required=None)
+    return request
+
+
+def parse_story_id(text: str) -> int:
+    """A story id from a path: a whole number from 1 to MAX_STORY_ID, or QueryError (400).
+
+    Only ASCII digits, so what the OpenAPI document calls an integer is exactly
+    what is accepted (Python's int() would also take "1_0", " 10" or Arabic digits).
+    """
+    if not re.fullmatch(r"[0-9]{1,19}", text) or not 1 <= int(text) <= MAX_STORY_ID:
+        raise QueryError(f"a story id is a whole number from 1 to {MAX_STORY_ID}, not {text!r}")
+    return int(text)
 
 
 # --------------------------------------------------------------------------- responses
@@ -291,10 +414,15 @@ RESPONSE_MODELS: tuple[type[Any], ...] = (
     Hit,
     Article,
     IndexStats,
+    Story,
     Health,
     ErrorBody,
 )
 """Every dataclass a response holds at its top level; their schemas go in components."""
+
+SERVED_PROPERTIES: Mapping[type[Any], tuple[str, ...]] = {Story: ("outlets", "first", "last")}
+"""Properties served beside a model's fields: a story's outlets and date span are worked out
+by the library (``Story.outlets`` ...), so a client need not redo it from the articles."""
 
 
 def visible_fields(model: type[Any]) -> list[dataclasses.Field[Any]]:
@@ -307,9 +435,9 @@ def to_json(value: Any) -> Any:
     fields, datetimes as ISO 8601 with their offset, dates as ISO 8601, tuples as arrays,
     mappings as objects."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            item.name: to_json(getattr(value, item.name)) for item in visible_fields(type(value))
-        }
+        names = [item.name for item in visible_fields(type(value))]
+        names += SERVED_PROPERTIES.get(type(value), ())
+        return {name: to_json(getattr(value, name)) for name in names}
     if isinstance(value, datetime):
         aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
         return aware.isoformat()
@@ -370,11 +498,14 @@ def schema_of(hint: Any, found: dict[str, type[Any]]) -> dict[str, Any]:
 def model_schema(model: type[Any], found: dict[str, type[Any]]) -> dict[str, Any]:
     """The JSON Schema of a response dataclass from its type hints and docstring."""
     hints = typing.get_type_hints(model)
-    shown = visible_fields(model)
+    for name in SERVED_PROPERTIES.get(model, ()):
+        hints[name] = typing.get_type_hints(getattr(model, name).fget)["return"]
+    names = [item.name for item in visible_fields(model)]
+    names += SERVED_PROPERTIES.get(model, ())
     schema: dict[str, Any] = {
         "type": "object",
-        "properties": {item.name: schema_of(hints[item.name], found) for item in shown},
-        "required": [item.name for item in shown],
+        "properties": {name: schema_of(hints[name], found) for name in names},
+        "required": names,
     }
     if model.__doc__:
         schema["description"] = " ".join(model.__doc__.split("\n\n")[0].split())

@@ -11,12 +11,19 @@ import sys
 from typing import Any
 
 from searchkit import __version__
-from searchkit.serve.models import MAX_ID_CHARS, SEARCH_FIELDS, component_schemas
+from searchkit.serve.models import (
+    MAX_ID_CHARS,
+    MAX_STORY_ID,
+    SEARCH_FIELDS,
+    SIMILAR_FIELDS,
+    component_schemas,
+)
 
 _ERRORS = {
     "400": "A parameter is missing, unknown or out of range (QueryError).",
     "401": "A token is set and the request did not carry it.",
     "404": "No article has this id (DocumentNotFoundError).",
+    "404 story": "No story has this id (StoryNotFoundError).",
     "413": "The request body is too large.",
     "503": "The index is missing, damaged or unreadable (IndexDirectoryError).",
 }
@@ -32,11 +39,11 @@ def _json(ref: str, description: str) -> dict[str, Any]:
 def _responses(ok: str, ok_description: str, *errors: str) -> dict[str, Any]:
     responses = {"200": _json(ok, ok_description)}
     for status in ("401", *errors):
-        responses[status] = _json("ErrorBody", _ERRORS[status])
+        responses[status.split()[0]] = _json("ErrorBody", _ERRORS[status])
     return responses
 
 
-def _query_parameters() -> list[dict[str, Any]]:
+def _query_parameters(items: Any = SEARCH_FIELDS) -> list[dict[str, Any]]:
     return [
         {
             "name": item.name,
@@ -45,8 +52,17 @@ def _query_parameters() -> list[dict[str, Any]]:
             "description": item.metadata["doc"],
             "schema": item.metadata["schema"],
         }
-        for item in SEARCH_FIELDS
+        for item in items
     ]
+
+
+_ARTICLE_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "description": "The article's id (percent-encode it as one segment).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS},
+}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -88,16 +104,34 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "getArticle",
                     "summary": "One stored article",
+                    "parameters": [_ARTICLE_ID],
+                    "responses": _responses("Article", "The article", "400", "404", "503"),
+                }
+            },
+            "/articles/{id}/similar": {
+                "get": {
+                    "operationId": "similarArticles",
+                    "summary": "Articles about the same subject, the article's own copies left out",
+                    "parameters": [_ARTICLE_ID, *_query_parameters(SIMILAR_FIELDS)],
+                    "responses": _responses(
+                        "SearchResults", "The similar articles, best first", "400", "404", "503"
+                    ),
+                }
+            },
+            "/stories/{id}": {
+                "get": {
+                    "operationId": "getStory",
+                    "summary": "One story: its articles in time order (undated last)",
                     "parameters": [
                         {
                             "name": "id",
                             "in": "path",
                             "required": True,
-                            "description": "The article's id (percent-encode it as one segment).",
-                            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS},
+                            "description": "The story's id (a hit's story_id).",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_STORY_ID},
                         }
                     ],
-                    "responses": _responses("Article", "The article", "400", "404", "503"),
+                    "responses": _responses("Story", "The story", "400", "404 story", "503"),
                 }
             },
             "/stats": {

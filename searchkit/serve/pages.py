@@ -1,4 +1,5 @@
-"""The search page at ``/`` and the article view, rendered on the server (no script needed).
+"""The search page at ``/``, the article, story and more-like-this views, rendered on the server
+(no script needed).
 
 Every piece of article text reaches the HTML through Jinja2 with autoescaping
 on, highlights included (a snippet is split into plain and marked pieces here
@@ -18,17 +19,33 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from searchkit.errors import QueryError
-from searchkit.models import Hit
+from searchkit.models import Hit, Story
 from searchkit.serve.api import call, path_id
 from searchkit.serve.errors import error_body
 from searchkit.serve.holder import SearcherHolder
-from searchkit.serve.models import MAX_PAGE, parse_search
+from searchkit.serve.models import MAX_PAGE, parse_search, parse_story_id
+from searchkit.serve.timeline import DEFAULT_INTERVAL, timeline
 
 PAGE_SIZE = 10
 """Hits per page on the search page."""
 
-PAGE_PARAMETERS = ("q", "source", "since", "until", "sort", "page")
-"""What the page's links and form carry; anything else in a page's query string is ignored."""
+SIMILAR_SIZE = 10
+"""Articles on a more-like-this page."""
+
+PAGE_PARAMETERS = (
+    "q",
+    "source",
+    "since",
+    "until",
+    "sort",
+    "histogram",
+    "by_story",
+    "collapse",
+    "exact",
+    "page",
+)
+"""What the page's links and form carry (named and written as GET /search takes them);
+anything else in a page's query string is ignored."""
 
 _ENVIRONMENT = Environment(
     loader=PackageLoader("searchkit.serve", "templates"),
@@ -36,6 +53,7 @@ _ENVIRONMENT = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_ENVIRONMENT.globals["default_interval"] = DEFAULT_INTERVAL
 
 
 def pieces(text: str, spans: tuple[tuple[int, int], ...]) -> list[tuple[str, bool]]:
@@ -89,6 +107,27 @@ def _date(hit_date: Any) -> str:
     return hit_date.strftime("%Y-%m-%d") if hit_date is not None else "undated"
 
 
+def _span(first: Any, last: Any) -> str:
+    """A date span as the story views show it: one day, or "first to last"."""
+    if first is None or last is None:
+        return "undated"
+    start, end = _date(first), _date(last)
+    return start if start == end else f"{start} to {end}"
+
+
+def _back_query(values: dict[str, str]) -> str:
+    """The results' query string, carried as ``back`` by the views opened from them."""
+    return urlencode({name: values[name] for name in PAGE_PARAMETERS if name in values})
+
+
+def _article_href(doc_id: str, values: dict[str, str], suffix: str = "") -> str:
+    return f"/view/{quote(doc_id, safe='')}{suffix}?" + urlencode({"back": _back_query(values)})
+
+
+def _story_href(story_id: int, values: dict[str, str]) -> str:
+    return f"/story/{story_id}?" + urlencode({"back": _back_query(values)})
+
+
 def _render(name: str, status: int = 200, **context: Any) -> Response:
     html = _ENVIRONMENT.get_template(name).render(**context)
     return HTMLResponse(html, status_code=status)
@@ -108,20 +147,28 @@ def make_pages(holder: SearcherHolder) -> dict[str, Callable[[Request], Any]]:
             return _render("search.html", values=values, results=None, href=_href)
         try:
             wanted = parse_search(
-                {**values, "limit": str(PAGE_SIZE), "facets": "true"}, from_text=True
+                {
+                    "histogram": DEFAULT_INTERVAL,
+                    **values,
+                    "limit": str(PAGE_SIZE),
+                    "facets": "true",
+                },
+                from_text=True,
             )
             results = await run_in_threadpool(
                 lambda: call(holder, lambda s: s.search(wanted.q, **wanted.search_kwargs()))
             )
         except Exception as error:
             return _error_page(error, values)
-        last_page = min(MAX_PAGE, max(1, -(-results.total // PAGE_SIZE)))
+        shown = results.groups if results.groups is not None else results.total
+        last_page = min(MAX_PAGE, max(1, -(-shown // PAGE_SIZE)))
         return _render(
             "search.html",
             values=values,
             results=results,
             hits=[_hit_view(hit, values) for hit in results.hits],
             facets=sorted(results.facets.items(), key=lambda item: (-item[1], item[0])),
+            timeline=timeline(results.histogram),
             first=(results.page - 1) * PAGE_SIZE + 1,
             previous=_href(values, page=str(results.page - 1)) if results.page > 1 else None,
             next=_href(values, page=str(results.page + 1)) if results.page < last_page else None,
@@ -132,6 +179,8 @@ def make_pages(holder: SearcherHolder) -> dict[str, Callable[[Request], Any]]:
         back = _page_values(parse_qsl(request.query_params.get("back", "")))
         try:
             doc_id, extra = path_id(request, "/view/")
+            if extra == ["similar"] and doc_id:
+                return await similar_page(doc_id, back)
             if extra or not doc_id:
                 raise QueryError("this address names no article")
             article = await run_in_threadpool(lambda: call(holder, lambda s: s.get(doc_id)))
@@ -144,21 +193,92 @@ def make_pages(holder: SearcherHolder) -> dict[str, Callable[[Request], Any]]:
             published=_date(article.published),
             paragraphs=paragraphs,
             link=safe_link(article.url),
+            similar=_article_href(article.id, back, "/similar"),
             back=_href(back) if back else "/",
             values=back,
             href=_href,
         )
 
-    return {"search_page": search_page, "article_page": article_page}
+    async def similar_page(doc_id: str, back: dict[str, str]) -> Response:
+        """/view/{id}/similar: the articles most like one article, as a list of hits."""
+
+        def work() -> tuple[Any, Any]:
+            return call(holder, lambda s: (s.get(doc_id), s.similar(doc_id, limit=SIMILAR_SIZE)))
+
+        try:
+            article, results = await run_in_threadpool(work)
+        except Exception as error:
+            return _error_page(error, back)
+        return _render(
+            "similar.html",
+            article=article,
+            view=_article_href(article.id, back),
+            hits=[_hit_view(hit, back) for hit in results.hits],
+            back=_href(back) if back else "/",
+            values=back,
+            href=_href,
+        )
+
+    async def story_page(request: Request) -> Response:
+        """/story/{id}: a story's articles in time order, each a link to its view."""
+        back = _page_values(parse_qsl(request.query_params.get("back", "")))
+        try:
+            text, extra = path_id(request, "/story/", "a story id")
+            if extra:
+                raise QueryError("this address names no story")
+            story_id = parse_story_id(text)
+            story = await run_in_threadpool(lambda: call(holder, lambda s: s.story(story_id)))
+        except Exception as error:
+            return _error_page(error, back)
+        return _render(
+            "story.html",
+            story=story,
+            span=_span(story.first, story.last),
+            articles=_story_rows(story, back),
+            back=_href(back) if back else "/",
+            values=back,
+            href=_href,
+        )
+
+    return {"search_page": search_page, "article_page": article_page, "story_page": story_page}
+
+
+def _story_rows(story: Story, values: dict[str, str]) -> list[dict[str, Any]]:
+    """What the story view shows of each article; a repeat of an earlier text says so."""
+    seen: set[int] = set()
+    rows = []
+    for article in story.articles:
+        group = article.duplicate_group
+        rows.append(
+            {
+                "article": article,
+                "published": _date(article.published),
+                "view": _article_href(article.id, values),
+                "repeat": group is not None and group in seen,
+            }
+        )
+        if group is not None:
+            seen.add(group)
+    return rows
 
 
 def _hit_view(hit: Hit, values: dict[str, str]) -> dict[str, Any]:
     """What the template shows of one hit (all of it escaped by the template)."""
-    back = urlencode({name: values[name] for name in PAGE_PARAMETERS if name in values})
+    copies = [
+        {"outlet": source or "unknown outlet", "view": _article_href(copy, values)}
+        for copy, source in zip(hit.copies, hit.copy_sources, strict=False)
+    ]
+    story = hit.story
     return {
         "hit": hit,
         "published": _date(hit.published),
         "snippet": pieces(hit.snippet, hit.highlights),
-        "view": f"/view/{quote(hit.id, safe='')}?" + urlencode({"back": back}),
+        "view": _article_href(hit.id, values),
+        "similar": _article_href(hit.id, values, "/similar"),
         "outlet": _href(values, source=hit.source, page=None) if hit.source else None,
+        "copies": copies,
+        "story": _story_href(hit.story_id, values) if hit.story_id is not None else None,
+        "story_more": story.articles if story is not None else 0,
+        "story_outlets": len(story.outlets) if story is not None else 0,
+        "story_span": _span(story.first, story.last) if story is not None else "",
     }
