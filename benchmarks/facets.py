@@ -217,14 +217,15 @@ def main(argv: list[str] | None = None) -> int:
         queries = draw_queries(reuters_docs(args.data), args.queries, QUERY_SEED)
         result["query_cost"] = query_cost(index_dir, queries, args.rounds)
         log(f"query cost: {json.dumps(result['query_cost'], indent=1)}")
-        result["spelling"] = spelling(index_dir, args.data, args.misspellings)
-        log(f"did you mean: {json.dumps(result['spelling'], indent=1)}")
+        result["spelling"] = None
+        if args.misspellings > 0:  # --misspellings 0 measures the query cost alone
+            result["spelling"] = spelling(index_dir, args.data, args.misspellings)
+            log(f"did you mean: {json.dumps(result['spelling'], indent=1)}")
     cost = result["query_cost"]["ratio_full_vs_plain"]
-    accuracy = result["spelling"]["top1_accuracy"]
-    log(
-        f"targets: accuracy {accuracy:.3f} (>= {TARGET_ACCURACY}), "
-        f"facets+histogram / plain p50 {cost:.3f} (<= {TARGET_QUERY_RATIO})"
-    )
+    if result["spelling"] is not None:
+        accuracy = result["spelling"]["top1_accuracy"]
+        log(f"target: did-you-mean accuracy {accuracy:.3f} (>= {TARGET_ACCURACY})")
+    log(f"target: collapse+facets+histogram / plain p50 {cost:.3f} (<= {TARGET_QUERY_RATIO})")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
