@@ -233,6 +233,53 @@ def test_similar_finds_the_same_subject_without_the_articles_own_copies(
             searcher.similar("no-such-id")
 
 
+def test_similar_weighs_what_the_article_is_about_over_a_name_it_mentions_once(
+    tmp_path: Path,
+) -> None:
+    """An article about copper that names Zanzibar once: another copper article comes
+    before a Zanzibar tourism piece. (Weighting each searched term by TF-IDF on top of
+    BM25F's own rarity weight put the rare name first.)"""
+    source = (
+        "Copper output at the Kolwezi mine rose; copper sales, copper exports and copper "
+        "stocks all grew, and the copper price followed copper costs. A buyer from Zanzibar "
+        "signed on."
+    )
+    subject = (
+        "Traders expect copper demand from cable makers to stay firm; copper held near its "
+        "high as copper warehouses emptied and copper contracts for June were bought."
+    )
+    rare = (
+        "Tourism in Zanzibar grew this year as hotels opened on the beaches and ferry "
+        "links to the mainland improved for the summer season."
+    )
+    index = tmp_path / "index"
+    with Indexer(index) as indexer:
+        indexer.add(Article("source", "Mine output report", source))
+        indexer.add(Article("subject", "Metal market", subject))
+        indexer.add(Article("rare", "Island tourism", rare))
+        for n in range(12):  # copper is common; Zanzibar is in two articles
+            indexer.add(
+                Article(
+                    f"commodity-{n}",
+                    f"Note {n}",
+                    f"Commodity note {n}: wheat, coffee, sugar and copper moved as dealers "
+                    f"watched the dollar and interest rates in session {n}.",
+                )
+            )
+            indexer.add(
+                Article(
+                    f"weather-{n}",
+                    f"Forecast {n}",
+                    f"Weather note {n}: rain and wind across the north, with sunshine later "
+                    f"in the week and cooler nights forecast for day {n}.",
+                )
+            )
+    with Searcher(index) as searcher:
+        similar = [hit.id for hit in searcher.similar("source", limit=3)]
+    assert similar[0] == "subject"
+    assert "rare" in similar  # still found, only ranked below the article on the subject
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "searchkit", *args], capture_output=True, text=True, timeout=120

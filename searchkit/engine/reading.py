@@ -41,7 +41,8 @@ from searchkit.models import RankingSettings
 from searchkit.synonyms import AliasGroup
 
 SIMILAR_TERMS = 25
-"""Terms of an article searched for its similar articles (its strongest by TF-IDF)."""
+"""Terms of an article searched for its similar articles (its strongest by TF-IDF), each
+weighted by its count in the article (BM25F adds the term's rarity)."""
 
 
 @dataclass(frozen=True)
@@ -335,9 +336,12 @@ class ReadSession:
         """The ``limit`` documents most like ``docnum`` (one per duplicate group), best first.
 
         The document's ``SIMILAR_TERMS`` strongest terms by TF-IDF (from the
-        forward index) are searched as one weighted BM25F query; the document
-        itself and its own duplicate group are left out, since a copy is not
-        "more" of the subject.
+        forward index) are searched as one BM25F query, each term weighted by
+        its count in the document: BM25F already weighs a term by its rarity, so
+        a TF-IDF weight would count rarity twice and let a name mentioned once
+        outweigh the words the article is about (measured on Reuters topics by
+        ``benchmarks/similar.py``, see benchmarks/README.md). The document itself and its own
+        duplicate group are left out, since a copy is not "more" of the subject.
         """
         scorer = self._scorer
         collection = scorer.collection
@@ -350,12 +354,12 @@ class ReadSession:
             df = max(scorer.doc_frequency(name, term) for name in TEXT_FIELDS)
             if df < 2:  # in no other document
                 continue
-            weighted.append((count * math.log(1.0 + total / df), term))
+            weighted.append((count * math.log(1.0 + total / df), term, count))
         weighted.sort(key=lambda item: (-item[0], item[1]))
         top = weighted[:SIMILAR_TERMS]
         if not top:
             return []
-        node = self._ranker.weighted_words([(term, weight) for weight, term in top])
+        node = self._ranker.weighted_words([(term, float(count)) for _, term, count in top])
         ids, scores = scorer.flatten(scorer.evaluate(node), None)
         keys = collection.group_keys("duplicate_groups")
         own = keys[docnum]
