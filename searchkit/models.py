@@ -216,6 +216,8 @@ class SearchResults:
     warnings: tuple[str, ...] = ()
     facets: Mapping[str, int] = field(default_factory=dict)
     undated_left_out: int = 0
+    partial: bool = False
+    """True when some shards of a sharded index did not answer (each is named in warnings)."""
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
