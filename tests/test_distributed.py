@@ -1,0 +1,325 @@
+"""Sharded indexes on a real Dask LocalCluster (worker processes): routing, updates, faults,
+and search results equal to one index's."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import searchkit
+from searchkit.distributed.build import build_sharded_index, update_sharded_index
+from searchkit.distributed.coordinator import ShardedSearcher
+from searchkit.distributed.manifest import read_manifest
+from searchkit.distributed.routing import shard_of
+from searchkit.distributed.shard import QuerySpec, ShardSearcher
+from searchkit.errors import SearchkitError, ShardUnavailableError
+
+distributed = pytest.importorskip("distributed")
+
+WORDS = [
+    "market",
+    "shares",
+    "bank",
+    "rates",
+    "oil",
+    "price",
+    "election",
+    "minister",
+    "vote",
+    "football",
+    "match",
+    "goal",
+    "league",
+    "film",
+    "award",
+    "music",
+    "album",
+    "phone",
+    "mobile",
+    "software",
+    "network",
+    "virus",
+    "storm",
+    "rain",
+]
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    """A LocalCluster of two single-threaded worker processes."""
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def _articles(count: int, seed: int = 7) -> list[searchkit.Article]:
+    rng = random.Random(seed)
+    return [
+        searchkit.Article(
+            id=f"doc-{number:04d}",
+            title=" ".join(rng.choices(WORDS, k=3)),
+            body=" ".join(rng.choices(WORDS, k=rng.randrange(20, 80))) + ".",
+            source=rng.choice(("Wire", "Daily")),
+        )
+        for number in range(count)
+    ]
+
+
+class _Looked(Exception):
+    """Leaves an Indexer without committing anything."""
+
+
+def _ids(folder: Path) -> set[str]:
+    """Every live id of a plain index, read through a write transaction that is dropped."""
+    found: set[str] = set()
+    try:
+        with searchkit.Indexer(folder) as indexer:
+            found = set(indexer.existing_documents())
+            raise _Looked
+    except _Looked:
+        pass
+    return found
+
+
+def _shard_ids(root: Path) -> list[set[str]]:
+    """The ids each shard of a sharded index holds."""
+    return [_ids(folder) for folder in read_manifest(root).shard_dirs(root)]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    script = shutil.which("searchkit")
+    command = [script] if script else [sys.executable, "-m", "searchkit"]
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def compare(
+    reference: list[tuple[str, float]], got: list[tuple[str, float]], limit: int = 10
+) -> str | None:
+    """Why ``got`` (a page) is not ``reference``'s first page, or None.
+
+    Scores must agree within 1e-9 relative at every rank; ids must agree
+    except where scores are exactly tied (the sharded tie order is by shard,
+    then docnum): a document at a rank must have that rank's score in the
+    reference, which is fetched wider than the page for that reason.
+    """
+    if len(got) != min(len(reference), limit):
+        return f"{len(got)} hits, reference {len(reference)}"
+    pairs = zip(reference[: len(got)], got, strict=True)
+    for rank, ((ref_id, ref_score), (got_id, got_score)) in enumerate(pairs):
+        if abs(ref_score - got_score) > 1e-9 * abs(ref_score):
+            return f"rank {rank + 1}: {got_id} {got_score!r}, reference {ref_id} {ref_score!r}"
+        tied = {doc for doc, score in reference if score == got_score}
+        if got_id not in tied:
+            return f"rank {rank + 1}: {got_id} is not among the reference's {tied}"
+    if len({doc for doc, _ in got}) != len(got):
+        return "a document is listed twice"
+    return None
+
+
+# -- quick: routing, updates, faults ----------------------------------------
+
+
+def test_update_and_delete_reach_the_right_shard(tmp_path: Path, client: Any) -> None:
+    root = tmp_path / "sharded"
+    articles = _articles(40)
+    first = update_sharded_index(root, articles, shards=3, scheduler=client)
+    assert first.generation == 1 and first.documents == 40
+    held = _shard_ids(root)
+    for number, ids in enumerate(held):
+        assert ids == {a.id for a in articles if shard_of(a.id, 3) == number}
+    changed = searchkit.Article(id="doc-0005", title="zebra crossing", body="A zebra crossed.")
+    second = update_sharded_index(root, [changed], delete=["doc-0011"], scheduler=client)
+    assert second.generation == 2 and (second.updated, second.removed) == (1, 1)
+    assert not (root / "gen-000001").exists()
+    held = _shard_ids(root)
+    assert "doc-0011" not in set().union(*held)
+    assert "doc-0005" in held[shard_of("doc-0005", 3)]
+    with ShardedSearcher(root) as searcher:
+        assert [hit.id for hit in searcher.search("zebra").hits] == ["doc-0005"]
+        assert searcher.get("doc-0005").title == "zebra crossing"
+        assert searcher.stats().documents == 39
+
+
+def test_small_sharded_search_equals_one_index(tmp_path: Path, client: Any) -> None:
+    articles = _articles(120, seed=3)
+    with searchkit.Indexer(tmp_path / "single") as indexer:
+        for article in articles:
+            indexer.add(article)
+    update_sharded_index(tmp_path / "sharded", articles, shards=3, scheduler=client)
+    reference = ShardSearcher(tmp_path / "single")
+    with searchkit.Searcher(tmp_path / "sharded") as searcher:
+        assert isinstance(searcher, ShardedSearcher)
+        for query in ("market oil", "football goal league", "phone", "rain -storm", "vote"):
+            wide, total = reference.ranking(QuerySpec(query, limit=60))
+            got, got_total = searcher.ranking(QuerySpec(query, limit=10, page=1))
+            assert got_total == total, query
+            assert compare(wide, got) is None, query
+            facets = searcher.search(query, facets=True).facets
+            assert facets == reference.search(query, facets=True).facets
+    reference.close()
+
+
+def test_a_removed_shard_gives_a_partial_result_or_an_error(tmp_path: Path, client: Any) -> None:
+    root = tmp_path / "sharded"
+    update_sharded_index(root, _articles(40), shards=3, scheduler=client)
+    missing = read_manifest(root).shard_dirs(root)[1]
+    shutil.rmtree(missing)
+    with ShardedSearcher(root) as searcher:
+        results = searcher.search("market")
+        assert results.partial
+        assert any(str(missing) in warning for warning in results.warnings)
+        assert results.total > 0
+    plain = _cli("query", "--index", str(root), "market")
+    assert plain.returncode == 0, plain.stderr
+    assert str(missing) in plain.stderr and "warning" in plain.stderr
+    strict = _cli("query", "--index", str(root), "--require-all", "market")
+    assert strict.returncode != 0
+    assert str(missing) in strict.stderr
+    with ShardedSearcher(root, require_all=True) as searcher, pytest.raises(ShardUnavailableError):
+        searcher.search("market")
+
+
+def test_a_cluster_search_equals_in_process_and_times_out(tmp_path: Path, client: Any) -> None:
+    root = tmp_path / "sharded"
+    update_sharded_index(root, _articles(60), shards=2, scheduler=client)
+    with ShardedSearcher(root) as local, ShardedSearcher(root, scheduler=client) as remote:
+        for query in ("oil price", "music album film"):
+            assert local.ranking(QuerySpec(query)) == remote.ranking(QuerySpec(query))
+    hurried = ShardedSearcher(root, scheduler=client, timeout=1e-6)
+    with hurried, pytest.raises(ShardUnavailableError):
+        hurried.search("oil price")
+
+
+def _write_corpus(folder: Path, count: int) -> None:
+    folder.mkdir()
+    for article in _articles(count, seed=11):
+        (folder / f"{article.id}.txt").write_text(f"{article.title}\n\n{article.body}\n")
+
+
+def test_a_build_whose_worker_is_killed_is_whole_after_a_rerun(tmp_path: Path, client: Any) -> None:
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, 300)
+    single = tmp_path / "single"
+    searchkit.build_index([corpus], single)
+    root = tmp_path / "sharded"
+    pids = list(client.run(os.getpid).values())
+    outcome: dict[str, Any] = {}
+
+    def build() -> None:
+        try:
+            outcome["report"] = build_sharded_index([corpus], root, shards=2, scheduler=client)
+        except (SearchkitError, distributed.KilledWorker) as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=build)
+    worker.start()
+    time.sleep(1.0)
+    os.kill(pids[0], signal.SIGKILL)
+    worker.join(timeout=240)
+    assert not worker.is_alive(), "the build hung after its worker was killed"
+    client.wait_for_workers(2, timeout=60)
+    if "error" in outcome:  # nothing was committed: no manifest or the previous generation
+        assert not (root / "shards.json").exists()
+    build_sharded_index([corpus], root, scheduler=client, shards=2)
+    expected = _ids(single)
+    assert set().union(*_shard_ids(root)) == expected
+    assert len(expected) == 300
+
+
+# -- slow: the BBC collection, 200 speed queries ----------------------------
+
+
+def _speed_module(repo_root: Path) -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "searchkit_speed", repo_root / "benchmarks/speed.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["searchkit_speed"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def bbc(repo_root: Path, shared_dir: Path, client: Any, tmp_path_factory: Any) -> Any:
+    """One index and 1, 2 and 4 shards of BBC, and the 200 BBC speed queries."""
+    if not (shared_dir / "data" / "bbc").is_dir():
+        pytest.skip("../shared/data/bbc is not available")
+    speed = _speed_module(repo_root)
+    docs = list(speed.bbc_docs(shared_dir / "data"))
+    articles = [
+        searchkit.Article(id=d.id, title=d.title, body=d.body, source=d.source) for d in docs
+    ]
+    base = tmp_path_factory.mktemp("bbc")
+    with searchkit.Indexer(base / "single") as indexer:
+        indexer.add_many(articles)
+    for count in (1, 2, 4):
+        update_sharded_index(base / f"shards-{count}", articles, shards=count, scheduler=client)
+    return base, speed.draw_queries(docs, 200, speed.QUERY_SEED)
+
+
+def _tied_feedback_input(reference: ShardSearcher, query: str) -> bool:
+    """Whether the one index's first pass ties across the feedback documents' or the
+    re-ranked documents' boundary: then which tied document feeds feedback depends on
+    the tie order, and the shards' (by shard) may differ from the index's (by docnum)."""
+    from searchkit.distributed.coordinator import merge_statistics
+    from searchkit.engine.ranking import RERANK_DEPTH
+
+    spec = QuerySpec(query)
+    statistics = merge_statistics([reference.statistics(spec)])
+    scores = [s for s, _d in reference.first_pass(spec, statistics, RERANK_DEPTH + 1).best]
+    feedback_docs = searchkit.RankingSettings().feedback_docs
+    return any(
+        len(scores) > edge and scores[edge - 1] == scores[edge]
+        for edge in (feedback_docs, RERANK_DEPTH)
+    )
+
+
+@pytest.mark.parametrize("shards", [1, 2, 4])
+def test_bbc_shards_rank_exactly_as_one_index(bbc: Any, shards: int) -> None:
+    base, queries = bbc
+    reference = ShardSearcher(base / "single")
+    tied = 0
+    with ShardedSearcher(base / f"shards-{shards}") as searcher:
+        for query in queries:
+            if _tied_feedback_input(reference, query):
+                tied += 1
+                continue
+            wide, total = reference.ranking(QuerySpec(query, limit=40))
+            got, got_total = searcher.ranking(QuerySpec(query))
+            assert got_total == total, query
+            assert compare(wide, got) is None, (query, compare(wide, got))
+    reference.close()
+    assert tied <= 20, f"{tied} of 200 queries have tied feedback input"
+
+
+def test_bbc_without_global_statistics_scores_differ(bbc: Any) -> None:
+    base, queries = bbc
+    reference = ShardSearcher(base / "single")
+    differ = 0
+    with ShardedSearcher(base / "shards-4", global_statistics=False) as searcher:
+        for query in queries[:50]:
+            wide, _total = reference.ranking(QuerySpec(query, limit=40))
+            got, _got_total = searcher.ranking(QuerySpec(query))
+            differ += compare(wide, got) is not None
+    reference.close()
+    assert differ >= 40, f"only {differ} of 50 queries changed without phase 1"
