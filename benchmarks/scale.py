@@ -86,7 +86,7 @@ def main() -> None:
 
     for workers in (1, 2):
         cluster = distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         )
         client = distributed.Client(cluster)
         started = time.perf_counter()
@@ -105,7 +105,7 @@ def main() -> None:
     with ShardedSearcher(work / "shards-w2", global_statistics=False) as local_only:
         latency["2_shards_in_process_shard_statistics"] = _time_queries(local_only, queries)
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     client = distributed.Client(cluster)
     with ShardedSearcher(work / "shards-w2", scheduler=client) as remote:

@@ -58,13 +58,30 @@ WORDS = [
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     """A LocalCluster of two single-threaded worker processes."""
+    # Port 0: any free port for the scheduler's HTTP server (the default may be taken).
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     client = distributed.Client(cluster)
     yield client
     client.close()
     cluster.close()
+    _stop_offload_thread()
+
+
+def _stop_offload_thread() -> None:
+    """Stop the thread Dask keeps for offloading after its clients close (a fresh executor
+    starts one again on next use): with a thread running, ``Indexer`` bulk writes in later
+    tests of this process would not fork their workers (``indexer.worker_count``)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    utils = distributed.utils
+    executor = getattr(utils, "_offload_executor", None)
+    if isinstance(executor, ThreadPoolExecutor):
+        executor.shutdown(wait=True)
+        utils._offload_executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="Dask-Offload"
+        )
 
 
 def _articles(count: int, seed: int = 7) -> list[searchkit.Article]:
@@ -157,6 +174,21 @@ def test_update_and_delete_reach_the_right_shard(tmp_path: Path, client: Any) ->
         assert searcher.stats().documents == 39
 
 
+def test_a_failed_shard_write_commits_no_shard(tmp_path: Path, client: Any) -> None:
+    root = tmp_path / "sharded"
+    update_sharded_index(root, _articles(20), shards=2, scheduler=client)
+    good = searchkit.Article(id="doc-good", title="walrus", body="A walrus swam.")
+    bad = searchkit.Article(id="doc-bad", title="broken", body="half a pair \ud800 here")
+    assert shard_of(good.id, 2) != shard_of(bad.id, 2)  # one shard would commit alone
+    with pytest.raises(ShardUnavailableError):
+        update_sharded_index(root, [good, bad], scheduler=client)
+    assert read_manifest(root).generation == 1
+    assert sorted(entry.name for entry in root.iterdir()) == ["gen-000001", "shards.json"]
+    with ShardedSearcher(root) as searcher:
+        assert searcher.search("walrus").total == 0
+        assert searcher.stats().documents == 20
+
+
 def test_small_sharded_search_equals_one_index(tmp_path: Path, client: Any) -> None:
     articles = _articles(120, seed=3)
     with searchkit.Indexer(tmp_path / "single") as indexer:
@@ -207,6 +239,21 @@ def test_a_cluster_search_equals_in_process_and_times_out(tmp_path: Path, client
         hurried.search("oil price")
 
 
+def test_searching_in_process_never_imports_dask(tmp_path: Path, client: Any) -> None:
+    root = tmp_path / "sharded"
+    update_sharded_index(root, _articles(30), shards=2, scheduler=client)
+    script = (
+        "import sys, searchkit\n"
+        f"with searchkit.Searcher({str(root)!r}) as s:\n"
+        "    assert type(s).__name__ == 'ShardedSearcher' and s.search('oil').total >= 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
 def _write_corpus(folder: Path, count: int) -> None:
     folder.mkdir()
     for article in _articles(count, seed=11):
@@ -235,8 +282,10 @@ def test_a_build_whose_worker_is_killed_is_whole_after_a_rerun(tmp_path: Path, c
     worker.join(timeout=240)
     assert not worker.is_alive(), "the build hung after its worker was killed"
     client.wait_for_workers(2, timeout=60)
-    if "error" in outcome:  # nothing was committed: no manifest or the previous generation
+    if "error" in outcome:  # nothing was committed
         assert not (root / "shards.json").exists()
+    else:
+        assert outcome["report"].documents == 300
     build_sharded_index([corpus], root, scheduler=client, shards=2)
     expected = _ids(single)
     assert set().union(*_shard_ids(root)) == expected
@@ -261,7 +310,14 @@ def _speed_module(repo_root: Path) -> Any:
 
 @pytest.fixture(scope="module")
 def bbc(repo_root: Path, shared_dir: Path, client: Any, tmp_path_factory: Any) -> Any:
-    """One index and 1, 2 and 4 shards of BBC, and the 200 BBC speed queries."""
+    """1, 2 and 4 shards of BBC, each beside one index of the same articles, and the 200 BBC
+    speed queries.
+
+    Each one index is written in the shards' tie order (shard by shard, each in its order),
+    one article at a time: one index breaks exact score ties by indexing order, the shards by
+    shard and then their own order, and BBC holds 98 duplicate stories whose ties decide which
+    documents feed feedback. Indexing order is otherwise arbitrary, so this is no loss.
+    """
     if not (shared_dir / "data" / "bbc").is_dir():
         pytest.skip("../shared/data/bbc is not available")
     speed = _speed_module(repo_root)
@@ -270,51 +326,32 @@ def bbc(repo_root: Path, shared_dir: Path, client: Any, tmp_path_factory: Any) -
         searchkit.Article(id=d.id, title=d.title, body=d.body, source=d.source) for d in docs
     ]
     base = tmp_path_factory.mktemp("bbc")
-    with searchkit.Indexer(base / "single") as indexer:
-        indexer.add_many(articles)
     for count in (1, 2, 4):
         update_sharded_index(base / f"shards-{count}", articles, shards=count, scheduler=client)
+        ordered = sorted(articles, key=lambda article: shard_of(article.id, count))
+        with searchkit.Indexer(base / f"single-{count}") as indexer:
+            for article in ordered:
+                indexer.add(article)
     return base, speed.draw_queries(docs, 200, speed.QUERY_SEED)
-
-
-def _tied_feedback_input(reference: ShardSearcher, query: str) -> bool:
-    """Whether the one index's first pass ties across the feedback documents' or the
-    re-ranked documents' boundary: then which tied document feeds feedback depends on
-    the tie order, and the shards' (by shard) may differ from the index's (by docnum)."""
-    from searchkit.distributed.coordinator import merge_statistics
-    from searchkit.engine.ranking import RERANK_DEPTH
-
-    spec = QuerySpec(query)
-    statistics = merge_statistics([reference.statistics(spec)])
-    scores = [s for s, _d in reference.first_pass(spec, statistics, RERANK_DEPTH + 1).best]
-    feedback_docs = searchkit.RankingSettings().feedback_docs
-    return any(
-        len(scores) > edge and scores[edge - 1] == scores[edge]
-        for edge in (feedback_docs, RERANK_DEPTH)
-    )
 
 
 @pytest.mark.parametrize("shards", [1, 2, 4])
 def test_bbc_shards_rank_exactly_as_one_index(bbc: Any, shards: int) -> None:
     base, queries = bbc
-    reference = ShardSearcher(base / "single")
-    tied = 0
+    reference = ShardSearcher(base / f"single-{shards}")
     with ShardedSearcher(base / f"shards-{shards}") as searcher:
         for query in queries:
-            if _tied_feedback_input(reference, query):
-                tied += 1
-                continue
             wide, total = reference.ranking(QuerySpec(query, limit=40))
             got, got_total = searcher.ranking(QuerySpec(query))
             assert got_total == total, query
             assert compare(wide, got) is None, (query, compare(wide, got))
+            assert [doc for doc, _ in got] == [doc for doc, _ in wide[:10]], query
     reference.close()
-    assert tied <= 20, f"{tied} of 200 queries have tied feedback input"
 
 
 def test_bbc_without_global_statistics_scores_differ(bbc: Any) -> None:
     base, queries = bbc
-    reference = ShardSearcher(base / "single")
+    reference = ShardSearcher(base / "single-4")
     differ = 0
     with ShardedSearcher(base / "shards-4", global_statistics=False) as searcher:
         for query in queries[:50]:

@@ -123,7 +123,7 @@ def dask_client(scheduler: Any = None, workers: int | None = None) -> Iterator[A
         n_workers=count,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: the default one may be another cluster's
         silence_logs=logging.ERROR,
     )
     client = client_type(cluster)
@@ -250,6 +250,11 @@ def _remove_other_generations(root: Path, keep: int) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
+def _leftover(entry: Path) -> bool:
+    """Whether a folder entry is what an unfinished build leaves (a generation, a temp file)."""
+    return (entry.is_dir() and entry.name.startswith("gen-")) or entry.name.startswith(".shards-")
+
+
 def _start_generation(
     root: Path, shards: int | None, rebuild: bool
 ) -> tuple[Manifest, Manifest | None]:
@@ -257,8 +262,12 @@ def _start_generation(
     if root.exists() and not root.is_dir():
         raise IndexDirectoryError(str(root), "it is not a folder")
     old = read_manifest(root) if is_sharded(root) else None
-    if old is None and root.is_dir() and any(root.iterdir()):
-        raise IndexDirectoryError(str(root), "it is not empty and holds no sharded index")
+    if old is None and root.is_dir():
+        # Generation folders without a manifest are what a first build that failed left.
+        others = [entry for entry in root.iterdir() if not _leftover(entry)]
+        if others:
+            raise IndexDirectoryError(str(root), "it is not empty and holds no sharded index")
+        _remove_other_generations(root, 0)
     count = shards if shards is not None else (old.shard_count if old else None)
     if count is None or count < 1:
         raise SearchkitError("say how many shards the new index has (--shards N)")
