@@ -21,6 +21,7 @@ from searchkit.errors import (
     IngestError,
     QueryError,
     SearchkitError,
+    StoryNotFoundError,
     SynonymError,
 )
 from searchkit.models import (
@@ -31,6 +32,9 @@ from searchkit.models import (
     IngestFailure,
     RankingSettings,
     SearchResults,
+    Story,
+    StoryArticle,
+    StorySummary,
 )
 
 if TYPE_CHECKING:
@@ -69,6 +73,10 @@ __all__ = [
     "SearchResults",
     "Searcher",
     "SearchkitError",
+    "Story",
+    "StoryArticle",
+    "StoryNotFoundError",
+    "StorySummary",
     "SynonymError",
     "__version__",
     "build_index",

@@ -21,16 +21,23 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from searchkit.characters import INVISIBLE_CHARACTERS, TERMINAL_CONTROLS, terminal_safe
-from searchkit.options import MAX_LIMIT, SORT_ORDERS
+from searchkit.options import FACET_FIELDS, HISTOGRAM_INTERVALS, MAX_LIMIT, SORT_ORDERS
 
 if TYPE_CHECKING:
-    from searchkit.models import Article, Hit, IndexReport, IndexStats, SearchResults
+    from searchkit.models import (
+        Article,
+        Histogram,
+        Hit,
+        IndexReport,
+        IndexStats,
+        SearchResults,
+    )
 
 EXIT_INTERRUPTED = 130
 """Exit status after Ctrl-C during indexing (128 + SIGINT, as shells report it)."""
@@ -644,6 +651,8 @@ def _format_hit(hit: Hit, color: bool) -> _Safe:
         [hit.source or "unknown outlet", _format_date(hit.published), f"score {hit.score:.2f}"]
     )
     lines = [_joined([f"{hit.rank:>3}. ", title]), f"     {details} | id {hit.id}"]
+    if hit.copies:
+        lines.append(f"     {_copies_line(hit)}")
     location = hit.url or hit.path
     if location:
         lines.append(f"     {location}")
@@ -652,11 +661,48 @@ def _format_hit(hit: Hit, color: bool) -> _Safe:
     return _joined(lines, "\n")
 
 
+def _copies_line(hit: Hit) -> str:
+    """E.g. '+2 copies: Reuters, AP' (each outlet once)."""
+    outlets = dict.fromkeys(source or "unknown outlet" for source in hit.copy_sources)
+    noun = "copy" if len(hit.copies) == 1 else "copies"
+    return f"+{len(hit.copies)} {noun}: {', '.join(outlets)}"
+
+
+def _date_span(first: datetime | None, last: datetime | None) -> str:
+    if first is None or last is None:
+        return "undated"
+    if first.date() == last.date():
+        return _format_date(first)
+    return f"{_format_date(first)} to {_format_date(last)}"
+
+
+def _format_story_hit(hit: Hit) -> str:
+    """One line per story: its best hit, then '+N articles from M outlets' and the date span."""
+    story = hit.story
+    articles = story.articles if story else 0
+    outlets = len(story.outlets) if story else (1 if hit.source else 0)
+    noun = "article" if articles == 1 else "articles"
+    span = _date_span(story.first, story.last) if story else _format_date(hit.published)
+    return (
+        f"{hit.rank:>3}. {hit.title} | {hit.source or 'unknown outlet'} | id {hit.id} | "
+        f"+{articles} {noun} from {outlets} outlet{'' if outlets == 1 else 's'} | {span}"
+        + (f" | story {hit.story_id}" if hit.story_id else "")
+    )
+
+
 def _page_summary(results: SearchResults) -> str:
-    """E.g. '12 results, page 1 of 2 (showing 1-10)'."""
+    """E.g. '12 results, page 1 of 2 (showing 1-10)'; collapsed results also say how many
+    documents they stand for."""
     noun = "result" if results.total == 1 else "results"
-    last_page = max(1, -(-results.total // max(results.limit, 1)))
+    shown = results.groups if results.groups is not None else results.total
+    last_page = max(1, -(-shown // max(results.limit, 1)))
     summary = f"{results.total} {noun}, page {results.page} of {last_page}"
+    if results.groups is not None and results.groups != results.total:
+        groups = "group" if results.groups == 1 else "groups"
+        summary = (
+            f"{results.total} {noun} in {results.groups} {groups}, "
+            f"page {results.page} of {last_page}"
+        )
     if results.hits:
         summary += f" (showing {results.hits[0].rank}-{results.hits[-1].rank})"
     return summary
@@ -764,7 +810,33 @@ class _QueryCommand(click.Command):
 )
 @_json_option
 @click.option("--explain", is_flag=True, help="Show the parsed and expanded query on stderr.")
+@click.option(
+    "--all-copies",
+    is_flag=True,
+    help="Show every copy of a text (by default copies count as one result, '+N copies').",
+)
+@click.option(
+    "--by-story", is_flag=True, help="One line per story: its best hit, then the rest summarised."
+)
 @_synonym_options
+@click.option(
+    "--facet",
+    "facet_fields",
+    type=click.Choice(FACET_FIELDS),
+    multiple=True,
+    help="After the hits, count every match per outlet or per author (may be repeated).",
+)
+@click.option(
+    "--histogram",
+    "interval",
+    type=click.Choice(HISTOGRAM_INTERVALS),
+    help="After the hits, count every match per day, week, month or year (UTC).",
+)
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Search the query as typed even when it finds nothing and a correction would.",
+)
 @click.option(
     "--scheduler",
     metavar="ADDRESS",
@@ -796,11 +868,16 @@ def query_command(
     sort: str,
     as_json: bool,
     explain: bool,
+    all_copies: bool,
+    by_story: bool,
     synonyms_file: str | None,
     no_synonyms: bool,
     scheduler: str | None,
     require_all: bool,
     timeout: float,
+    facet_fields: tuple[str, ...] = (),
+    interval: str | None = None,
+    exact: bool = False,
 ) -> None:
     """Search the index for QUERY and print the ranked hits.
 
@@ -839,7 +916,13 @@ def query_command(
             until=until,
             sort=sort,
             use_synonyms=not no_synonyms,
+            collapse=not all_copies,
+            by_story=by_story,
+            facet=facet_fields,
+            histogram=interval,
+            exact=exact,
         )
+    _report_suggestion(results)
     if explain:
         _echo(f"parsed query:   {results.parsed_query}", err=True)
         _echo(f"expanded query: {results.expanded_query}", err=True)
@@ -852,20 +935,127 @@ def query_command(
         )
         noun, verb = ("match has", "was") if count == 1 else ("matches have", "were")
         _echo(f"note: {count} {noun} no date and {verb} left out by {given}", err=True)
-    if not results.hits:
-        _report_no_hits(results)
-        return
     if as_json:
         for hit in results.hits:
             _echo_json(hit.to_dict())
-        _echo(_page_summary(results), err=True)
+        _echo_json(results.summary())
+        if results.hits:
+            _echo(_page_summary(results), err=True)
+        else:
+            _report_no_hits(results)
+        return
+    if not results.hits:
+        _report_no_hits(results)
         return
     stdout = sys.stdout
     color = _color_wanted(stdout)
     _echo(_page_summary(results))
+    if by_story:
+        for hit in results.hits:
+            _echo(_format_story_hit(hit))
+        return
     for hit in results.hits:
         _echo()
         _echo(_format_hit(hit, color))
+    for name, counts in results.facet_counts.items():
+        _echo()
+        _echo(_format_facet(name, counts))
+    if results.histogram is not None:
+        _echo()
+        _echo(_format_histogram(results.histogram))
+
+
+def _report_suggestion(results: SearchResults) -> None:
+    """Say on stderr what the speller found: a correction searched instead, or a hint."""
+    if results.suggestion is None:
+        return
+    if results.searched_suggestion:
+        _echo(
+            f"showing results for {results.suggestion}; "
+            f"search instead for {results.query} with --exact",
+            err=True,
+        )
+    else:
+        _echo(f"did you mean: {results.suggestion}", err=True)
+
+
+FACET_TITLES = {"source": "outlet", "author": "author"}
+FACET_SHOWN = 20
+"""Values printed per facet on a terminal; --json has them all."""
+
+
+def _format_facet(name: str, counts: Mapping[str, int]) -> _Safe:
+    """A facet as aligned 'count  value' lines, most common first (the first FACET_SHOWN)."""
+    noun = FACET_TITLES.get(name, name)
+    if not counts:
+        return _neutral(f"by {noun}: no match has one")
+    shown = list(counts.items())[:FACET_SHOWN]
+    width = len(f"{shown[0][1]:,}")
+    lines: list[str] = [f"by {noun}:"]
+    lines += [_joined([f"  {count:>{width},}  ", _neutral(value)]) for value, count in shown]
+    if len(counts) > FACET_SHOWN:
+        lines.append(f"  ... and {len(counts) - FACET_SHOWN:,} more (all of them with --json)")
+    return _joined(lines, "\n")
+
+
+HISTOGRAM_BAR = 40
+"""Characters of the longest histogram bar."""
+HISTOGRAM_GAP_ROWS = 400
+"""Empty buckets between matches are drawn only when the whole span takes at most this many rows."""
+
+
+def _format_histogram(timeline: Histogram) -> str:
+    """The matches over time as one text bar per bucket, oldest first.
+
+    Empty buckets between the first and last match are drawn too (a gap in
+    the news shows), unless that would take more than HISTOGRAM_GAP_ROWS rows.
+    """
+    rows = [(timeline.label(bucket.start), bucket.count) for bucket in timeline.buckets]
+    filled = _filled_buckets(timeline)
+    if filled is not None:
+        rows = filled
+    lines = [f"matches by {timeline.interval}:"]
+    if rows:
+        top = max(count for _label, count in rows)
+        label_width = max(len(label) for label, _count in rows)
+        count_width = len(f"{top:,}")
+        for label, count in rows:
+            bar = "#" * (round(HISTOGRAM_BAR * count / top) if count else 0)
+            if count and not bar:
+                bar = "#"
+            lines.append(f"  {label:<{label_width}}  {count:>{count_width},}  {bar}")
+    if timeline.undated:
+        lines.append(f"  undated: {timeline.undated:,}")
+    if not rows and not timeline.undated:
+        lines.append("  no match")
+    return "\n".join(lines)
+
+
+def _filled_buckets(timeline: Histogram) -> list[tuple[str, int]] | None:
+    """Every bucket from the first match to the last, empty ones included (None: too many)."""
+    if not timeline.buckets:
+        return None
+    present = {bucket.start: bucket.count for bucket in timeline.buckets}
+    first, last = timeline.buckets[0].start, timeline.buckets[-1].start
+    rows: list[tuple[str, int]] = []
+    current = first
+    while current <= last:
+        if len(rows) >= HISTOGRAM_GAP_ROWS:
+            return None
+        rows.append((timeline.label(current), present.get(current, 0)))
+        current = _next_bucket(current, timeline.interval)
+    return rows
+
+
+def _next_bucket(start: date, interval: str) -> date:
+    """The first day of the bucket after the one starting on ``start``."""
+    if interval == "day":
+        return start + timedelta(days=1)
+    if interval == "week":
+        return start + timedelta(days=7)
+    if interval == "month":
+        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return date(start.year + 1, 1, 1)
 
 
 # --------------------------------------------------------------------------- show / extract
@@ -899,6 +1089,65 @@ def show_command(doc_id: str, index_dir: str, as_json: bool) -> None:
         _echo_json(article.to_dict())
     else:
         _echo(_format_article(article))
+
+
+@main.command("story")
+@click.argument("story_id", metavar="ID", callback=_not_blank)
+@_index_option
+@_json_option
+def story_command(story_id: str, index_dir: str, as_json: bool) -> None:
+    """List the articles of story ID in time order, with outlet and title (story ids
+    appear in `searchkit query --json` and `--by-story` output)."""
+    import searchkit
+
+    with searchkit.Searcher(index_dir) as searcher:
+        story = searcher.story(story_id)
+    if as_json:
+        for article in story.articles:
+            _echo_json(article.to_dict())
+        return
+    count = len(story.articles)
+    outlets = len(story.outlets)
+    _echo(
+        f"story {story.id}: {count} article{'' if count == 1 else 's'} from {outlets} "
+        f"outlet{'' if outlets == 1 else 's'}, {_date_span(story.first, story.last)}"
+    )
+    for article in story.articles:
+        _echo(
+            f"{_format_date(article.published)} | {article.source or 'unknown outlet'} | "
+            f"{article.title} | id {article.id}"
+        )
+
+
+@main.command("similar")
+@click.argument("doc_id", metavar="ID", callback=_not_blank)
+@_index_option
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=MAX_LIMIT),
+    default=10,
+    show_default=True,
+    metavar="N",
+    help="How many similar articles.",
+)
+@_json_option
+def similar_command(doc_id: str, index_dir: str, limit: int, as_json: bool) -> None:
+    """Print articles about the same subject as article ID (its own copies left out)."""
+    import searchkit
+
+    with searchkit.Searcher(index_dir) as searcher:
+        results = searcher.similar(doc_id, limit=limit)
+    if not results.hits:
+        _echo(f"no articles similar to {doc_id!r}", err=True)
+        return
+    if as_json:
+        for hit in results.hits:
+            _echo_json(hit.to_dict())
+        return
+    color = _color_wanted(sys.stdout)
+    for hit in results.hits:
+        _echo()
+        _echo(_format_hit(hit, color))
 
 
 @main.command("extract")
@@ -1007,6 +1256,63 @@ def stats_command(index_dir: str, as_json: bool) -> None:
         _echo_json(stats.to_dict())
     else:
         _echo(_format_stats(stats, index_dir))
+
+
+@main.command("serve")
+@_index_option
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    callback=_not_blank,
+    help="Address to listen on; anything but loopback needs --token.",
+)
+@click.option(
+    "--port", default=8750, show_default=True, type=click.IntRange(0, 65535), help="TCP port."
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (each opens the index; more use more cores).",
+)
+@click.option(
+    "--token",
+    envvar="SEARCHKIT_TOKEN",
+    show_envvar=True,
+    default=None,
+    metavar="TOKEN",
+    callback=_not_blank,
+    help="Answer only requests with `Authorization: Bearer TOKEN`.",
+)
+@click.option(
+    "--cors",
+    "cors_origin",
+    default=None,
+    metavar="ORIGIN",
+    callback=_not_blank,
+    help="Let web pages from ORIGIN call the API (no CORS headers without it).",
+)
+def serve_command(
+    index_dir: str, host: str, port: int, workers: int, token: str | None, cors_origin: str | None
+) -> None:
+    """Serve the index over HTTP: a JSON API (see /openapi.json) and a search page at /."""
+    from searchkit.serve import require_extra
+
+    require_extra()
+    from searchkit.serve.app import ServeConfig
+    from searchkit.serve.run import check_bind, serve
+
+    check_bind(host, token)
+    shown = f"[{host}]" if ":" in host else host
+    _echo(f"searchkit: serving {index_dir} on http://{shown}:{port}/ (Ctrl-C stops)", err=True)
+    serve(
+        ServeConfig(index_dir=index_dir, token=token, cors_origin=cors_origin),
+        host=host,
+        port=port,
+        workers=workers,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m searchkit` goes through __main__

@@ -108,6 +108,17 @@ class DocumentNotFoundError(SearchkitError):
         )
 
 
+class StoryNotFoundError(SearchkitError):
+    """No article of the index belongs to the requested story."""
+
+    def __init__(self, story_id: object) -> None:
+        self.story_id = story_id
+        super().__init__(
+            f"no story with id {story_id!r} in the index — "
+            f"`searchkit query --json` shows each hit's story_id"
+        )
+
+
 class QueryError(SearchkitError):
     """A query could not be run at all (bad filter value, bad sort order)."""
 
@@ -119,3 +130,7 @@ class ShardUnavailableError(SearchkitError):
     def __init__(self, shards: list[str], detail: str) -> None:
         self.shards = shards
         super().__init__(detail)
+
+
+class ServeError(SearchkitError):
+    """`searchkit serve` cannot start as asked (a public address without a token, no extra)."""

@@ -16,13 +16,15 @@ from dataclasses import replace
 from types import TracebackType
 
 from searchkit.engine import writer as engine_writer
-from searchkit.engine.schema import article_to_document
+from searchkit.engine.schema import GROUP_FIELDS, article_to_document
 from searchkit.engine.storage import (
     create_index,
     has_index,
     new_metadata,
     open_index,
+    read_groups_state,
     read_metadata,
+    write_groups_state,
     write_metadata,
 )
 from searchkit.engine.writer import IndexWriter
@@ -33,6 +35,7 @@ from searchkit.errors import (
     IngestError,
     SearchkitError,
 )
+from searchkit.grouping import Grouping
 from searchkit.ingest.outlets import OutletTable, resolve_outlet, resolve_outlets
 from searchkit.models import Article
 from searchkit.pending import PendingDocuments
@@ -51,6 +54,11 @@ Reuters (19k stories), at 64 MB at 115 MB, so a 200k-document build stays well u
 
 MAX_WORKERS = 4
 """Upper bound on indexing worker processes for bulk writes (one per usable core)."""
+
+ASSIGN_GROUPS = True
+"""Whether commits assign duplicate groups and stories (searchkit.grouping). Only
+benchmarks/collapse.py turns it off, to measure what assigning them costs; an index built
+without them has no groups to collapse."""
 
 WORKER_BATCH = 100
 """Documents handed to a worker at a time; a smaller transaction is indexed in-process."""
@@ -140,6 +148,10 @@ class Indexer:
         self._parallel = False
         self._pending = PendingDocuments()
         self._deleted: set[str] = set()
+        self._grouping: Grouping | None = None
+        self._grouping_generation = -1
+        """The commit generation ``_grouping`` describes, once that commit succeeded."""
+        self._grouping_changed = False
         self._open()
 
     # -- opening -----------------------------------------------------------
@@ -225,6 +237,21 @@ class Indexer:
         """
         return self._ensure_writer().existing_documents()
 
+    def grouping_mismatches(self) -> list[str]:
+        """Where the committed documents' duplicate groups and stories disagree with the
+        grouping state the next commit would resume from, or with one recovered from the
+        documents alone (empty: none). Holds the write lock while it reads.
+
+        How the crash tests check that a kill never leaves the two apart.
+        """
+        writer = self._ensure_writer()
+        problems = self._grouping_for(writer).mismatches(writer.committed_groups())
+        recovered = Grouping.recover(writer.committed_groups())
+        problems += [
+            f"recovered: {problem}" for problem in recovered.mismatches(writer.committed_groups())
+        ]
+        return problems
+
     # -- writing -------------------------------------------------------------
 
     def add(self, article: Article, *, file_hash: str = "") -> None:
@@ -309,12 +336,53 @@ class Indexer:
         self._clear_lock_info()
 
     def _hand_over_pending(self, writer: IndexWriter) -> None:
-        """Give the writer every pending document, in the order first added."""
+        """Give the writer every pending document, in the order first added, each with
+        its duplicate group and story (``searchkit.grouping``; deletions are taken out first)."""
+        nothing_new = not self.rebuild and not self._deleted and not len(self._pending)
+        # Nothing new (e.g. a sync run that found no change): the saved state stays valid.
+        self._grouping_changed = ASSIGN_GROUPS and not nothing_new
+        grouping = self._grouping_for(writer) if self._grouping_changed else None
+        if grouping is not None:
+            for doc_id in self._deleted:
+                grouping.remove(doc_id)
         for doc in self._pending:
+            if grouping is not None:
+                group, story = grouping.assign(
+                    doc["id"], doc.get("title", ""), doc.get("body", ""), doc.get("published")
+                )
+                doc = {key: value for key, value in doc.items() if key not in GROUP_FIELDS}
+                if group is not None:
+                    doc["duplicate_group"] = group
+                if story is not None:
+                    doc["story_id"] = story
             if self.clearing:
                 writer.add(doc)
             else:
                 writer.replace(doc)
+
+    def _grouping_for(self, writer: IndexWriter) -> Grouping:
+        """The groupers as the last commit left them (read under the write lock).
+
+        A rebuild starts empty. Otherwise the saved state is used when it was
+        saved for the committed generation, else recovered from the committed
+        documents (see ``searchkit.grouping``).
+        """
+        committed = writer.committed_generation
+        if self.rebuild:
+            self._grouping = Grouping.fresh()
+        elif self._grouping is None or self._grouping_generation != committed:
+            self._grouping = None
+            state = read_groups_state(self.index_dir, committed)
+            if state is not None:
+                try:
+                    self._grouping = Grouping.from_state(state)
+                except (KeyError, TypeError, ValueError) as exc:
+                    log.warning("the saved grouping state is unreadable (%s); recovering it", exc)
+            if self._grouping is None:
+                log.info("recovering duplicate groups and stories from the committed documents")
+                self._grouping = Grouping.recover(writer.committed_groups())
+        self._grouping_generation = writer.generation
+        return self._grouping
 
     def _record_metadata(self) -> None:
         """Record this commit's groups in searchkit.json, before the write lock is released.
@@ -328,6 +396,15 @@ class Indexer:
             write_metadata(self.index_dir, new_metadata(self.groups, created=self._created))
         except IndexWriteError as exc:
             self._metadata_error = exc
+        grouping, writer = self._grouping, self._writer
+        if writer is not None and ASSIGN_GROUPS:
+            changed = self._grouping_changed and grouping is not None
+            try:
+                state = grouping.to_state() if changed and grouping is not None else None
+                write_groups_state(self.index_dir, writer.generation, state)
+            except OSError as exc:
+                # Not an error: the next writer recovers the state from the documents.
+                log.warning("could not save the grouping state: %s", exc)
 
     def _carry_over_untouched(self, writer: IndexWriter) -> None:
         """Re-add documents this transaction did not touch (re-analysing them)."""
@@ -352,6 +429,7 @@ class Indexer:
     def _discard_failed_write(self) -> None:
         """Close and delete what a failed or cancelled write left, and its lock record
         (see ``engine.writer.discard_failed_write``)."""
+        self._grouping = None  # it may hold the assignments of the failed commit
         engine_writer.discard_failed_write(self._ix)
         self._clear_lock_info()
 

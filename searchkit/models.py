@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -177,9 +177,21 @@ class Hit:
     snippet: str
     highlights: tuple[tuple[int, int], ...] = ()
     matched_terms: tuple[str, ...] = ()
+    copies: tuple[str, ...] = ()
+    """Ids of the other matching copies of this text (its duplicate group), best first;
+    collapsed results show only the best copy and list the others here."""
+    copy_sources: tuple[str | None, ...] = ()
+    """The outlet of each of ``copies``, in the same order."""
+    story_id: int | None = None
+    """The story the article belongs to (``Searcher.story``); None for a body too short to sign."""
+    story: StorySummary | None = None
+    """With ``by_story``: the other matching articles of its story, summarised."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON Lines record `searchkit query --json` prints for this hit."""
+        extra: dict[str, Any] = {"copies": list(self.copies), "story_id": self.story_id}
+        if self.story is not None:
+            extra["story"] = self.story.to_dict()
         return {
             "rank": self.rank,
             "score": self.score,
@@ -191,7 +203,121 @@ class Hit:
             "path": self.path,
             "snippet": self.snippet,
             "matched_terms": list(self.matched_terms),
+            **extra,
         }
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    """The other matching articles of a hit's story (``search(by_story=True)``).
+
+    ``articles`` counts them (the hit itself not included); ``outlets`` are the
+    distinct outlets of all of them, hit included; ``first``/``last`` the
+    date span of the dated ones, hit included.
+    """
+
+    articles: int
+    outlets: tuple[str, ...]
+    first: datetime | None
+    last: datetime | None
+    ids: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values (dates as ISO 8601)."""
+        return {
+            "articles": self.articles,
+            "outlets": list(self.outlets),
+            "first": _iso(self.first),
+            "last": _iso(self.last),
+            "ids": list(self.ids),
+        }
+
+
+@dataclass(frozen=True)
+class HistogramBucket:
+    """One bar of a date histogram: the bucket's first day (UTC) and its matching documents."""
+
+    start: date
+    count: int
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Matching documents over time, for `searchkit query --histogram`.
+
+    ``interval`` is "day", "week" (ISO weeks, from Monday), "month" or
+    "year"; ``buckets`` lists, oldest first, only the buckets holding a
+    match; ``undated`` counts the matches without a publication date.
+    """
+
+    interval: str
+    buckets: tuple[HistogramBucket, ...] = ()
+    undated: int = 0
+
+    def label(self, start: date) -> str:
+        """The bucket starting on ``start`` as people write it: 2024-03-05, 2024-W10, 2024-03
+        or 2024."""
+        if self.interval == "week":
+            year, week, _day = start.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.interval == "month":
+            return f"{start.year:04d}-{start.month:02d}"
+        if self.interval == "year":
+            return f"{start.year:04d}"
+        return start.isoformat()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form printed in the `--json` summary line."""
+        return {
+            "interval": self.interval,
+            "buckets": [
+                {"start": b.start.isoformat(), "label": self.label(b.start), "count": b.count}
+                for b in self.buckets
+            ],
+            "undated": self.undated,
+        }
+
+
+@dataclass(frozen=True)
+class StoryArticle:
+    """One article of a story, as `searchkit story` lists it."""
+
+    id: str
+    title: str
+    source: str | None
+    published: datetime | None
+    duplicate_group: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values (dates as ISO 8601)."""
+        data = asdict(self)
+        data["published"] = _iso(self.published)
+        return data
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story: articles about one event, grouped at index time, in time order (undated last)."""
+
+    id: int
+    articles: tuple[StoryArticle, ...]
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        """The distinct outlets of its articles, in order of first appearance."""
+        return tuple(dict.fromkeys(a.source for a in self.articles if a.source))
+
+    @property
+    def first(self) -> datetime | None:
+        """The earliest publication date (None when no article is dated)."""
+        dates = [a.published for a in self.articles if a.published is not None]
+        return min(dates) if dates else None
+
+    @property
+    def last(self) -> datetime | None:
+        """The latest publication date."""
+        dates = [a.published for a in self.articles if a.published is not None]
+        return max(dates) if dates else None
 
 
 @dataclass(frozen=True)
@@ -204,6 +330,14 @@ class SearchResults:
     (for `--explain`); ``warnings`` lists parts of the query that were ignored.
     ``undated_left_out`` counts the matches a ``since``/``until`` filter left
     out because they have no date (0 without one), so the caller can say so.
+    Pages are pages of collapsed results when collapsing (see ``groups``).
+
+    ``facet_counts`` maps each facet asked for ("source", "author") to its
+    counts over every match; ``facets`` is its "source" part (kept for
+    ``search(facets=True)``). ``histogram`` is the matches over time when one
+    was asked for. ``suggestion`` is the query with misspelt words corrected
+    (None when every word looks right); ``searched_suggestion`` is True when
+    the query as typed found nothing and these results are the suggestion's.
     """
 
     query: str
@@ -216,8 +350,37 @@ class SearchResults:
     warnings: tuple[str, ...] = ()
     facets: Mapping[str, int] = field(default_factory=dict)
     undated_left_out: int = 0
+    groups: int | None = None
+    """How many results the matches make once collapsed (one per duplicate group, or per
+    story with ``by_story``); None without collapsing. ``total`` always counts documents."""
+    facet_counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    histogram: Histogram | None = None
+    suggestion: str | None = None
+    searched_suggestion: bool = False
     partial: bool = False
     """True when some shards of a sharded index did not answer (each is named in warnings)."""
+
+    def summary(self) -> dict[str, Any]:
+        """The last line `searchkit query --json` prints: everything but the hits.
+
+        ``{"type": "summary", ...}``: hit lines have no "type" key, so a
+        script tells the two apart by it.
+        """
+        return {
+            "type": "summary",
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "limit": self.limit,
+            "facets": {name: dict(counts) for name, counts in self.facet_counts.items()},
+            "histogram": self.histogram.to_dict() if self.histogram is not None else None,
+            "suggestion": self.suggestion,
+            "searched_suggestion": self.searched_suggestion,
+            "undated_left_out": self.undated_left_out,
+            "groups": self.groups,
+            "warnings": list(self.warnings),
+            "partial": self.partial,
+        }
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -260,6 +423,9 @@ class RankingSettings:
     Pseudo-relevance feedback (RM3) takes the ``feedback_terms`` strongest
     words of the first ``feedback_docs`` results and gives them
     ``feedback_weight`` of the query's weight; 0 documents turns it off.
+    ``feedback_per_group`` counts a duplicate group once among those documents
+    (its best copy); a sharded index turns it off, since its shards number
+    their groups separately (see docs/scaling.md).
     """
 
     k1: float = 1.5
@@ -270,6 +436,7 @@ class RankingSettings:
     feedback_docs: int = 5
     feedback_terms: int = 5
     feedback_weight: float = 0.15
+    feedback_per_group: bool = True
 
     def weight_of(self, fieldname: str) -> float:
         """The BM25F weight of a field (1 for fields without one)."""

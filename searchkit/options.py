@@ -12,3 +12,9 @@ SORT_ORDERS = ("relevance", "date")
 
 MAX_LIMIT = 1000
 """Hits per page at most: each hit on a page costs a stored-document read and a snippet."""
+
+FACET_FIELDS = ("source", "author")
+"""What ``search(facet=...)`` and ``searchkit query --facet`` can count matches by."""
+
+HISTOGRAM_INTERVALS = ("day", "week", "month", "year")
+"""The buckets of ``search(histogram=...)`` and ``searchkit query --histogram`` (UTC dates)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
@@ -23,15 +24,39 @@ from searchkit.engine.query_tree import QueryTree, is_nothing
 from searchkit.engine.reading import Filters, IndexReader, RankedDoc, ReadSession
 from searchkit.engine.schema import document_to_article, stored_date
 from searchkit.engine.storage import index_bytes, read_metadata
-from searchkit.errors import DocumentNotFoundError, QueryError
-from searchkit.models import Article, Hit, IndexStats, RankingSettings, SearchResults
-from searchkit.options import MAX_LIMIT, SORT_ORDERS
+from searchkit.errors import DocumentNotFoundError, QueryError, StoryNotFoundError
+from searchkit.models import (
+    Article,
+    Histogram,
+    HistogramBucket,
+    Hit,
+    IndexStats,
+    RankingSettings,
+    SearchResults,
+    Story,
+    StoryArticle,
+    StorySummary,
+)
+from searchkit.options import FACET_FIELDS, HISTOGRAM_INTERVALS, MAX_LIMIT, SORT_ORDERS
 from searchkit.query import AliasRewriter, ParsedQuery, expansion_warnings, parse_query
 from searchkit.snippets import make_snippet
+from searchkit.spelling import Speller
+from searchkit.suggest import SpellerCache, suggest_query
 from searchkit.synonyms import AliasGroup, Variant, load_synonyms
 
 _GROUP_TOKEN = re.compile(r"=\w+")
 """How an alias group's index term looks in a query's text (see ``AliasGroup.token``)."""
+
+
+def check_facets(facet: str | Sequence[str] | None, facets: bool) -> tuple[str, ...]:
+    """The facets a search asked for, checked (QueryError for an unknown one)."""
+    names = [facet] if isinstance(facet, str) else list(facet or ())
+    if facets and "source" not in names:
+        names.insert(0, "source")
+    for name in names:
+        if name not in FACET_FIELDS:
+            raise QueryError(f"facet must be one of {', '.join(FACET_FIELDS)}, not {name!r}")
+    return tuple(dict.fromkeys(names))
 
 
 def outlet_key(name: str) -> str:
@@ -120,6 +145,7 @@ class Searcher:
             False: None,
         }
         self._analyzer = NewsAnalyzer(self.groups)
+        self._spellers = SpellerCache()
 
     # -- public API -----------------------------------------------------------
 
@@ -136,37 +162,93 @@ class Searcher:
         use_synonyms: bool = True,
         facets: bool = False,
         snippets: bool = True,
+        collapse: bool = True,
+        by_story: bool = False,
+        facet: str | Sequence[str] | None = None,
+        histogram: str | None = None,
+        spelling: bool = True,
+        exact: bool = False,
     ) -> SearchResults:
         """Run a query and return one page of ranked hits with snippets.
+
+        Copies of one text (a duplicate group) count as one result by default,
+        shown as its best-ranked copy with the others in ``Hit.copies``;
+        ``collapse=False`` ranks every copy. ``by_story=True`` gives one result
+        per story instead, its best hit with ``Hit.story`` summarising the
+        rest. ``total`` counts matching documents either way; ``groups``
+        counts the collapsed results, and pages are pages of those.
 
         ``snippets=False`` leaves each hit's snippet empty (and its highlights
         and matched terms with it), for callers that want only the ranking:
         building snippets reads and analyses every returned body.
+
+        ``facet`` ("source", "author" or several) counts every match per value
+        into ``facet_counts`` (``facets=True`` is ``facet="source"``, also in
+        ``facets``); ``histogram`` ("day", "week", "month", "year") counts
+        them per UTC date bucket into ``histogram``. Both are exact over all
+        matches, not just this page.
+
+        ``spelling`` looks for misspelt words (``suggestion``); when the query
+        finds nothing and the suggestion finds something, the suggestion's
+        results are returned (``searched_suggestion``) unless ``exact``.
 
         Never raises for odd query text: what could not be used is listed in
         ``warnings``. Raises QueryError for invalid options (a bad date, a
         limit below 1, an unknown sort order).
         """
         start, end = check_options(limit, page, sort, since, until)
+        facet_fields = check_facets(facet, facets)
+        if histogram is not None and histogram not in HISTOGRAM_INTERVALS:
+            raise QueryError(
+                f"histogram must be one of {', '.join(HISTOGRAM_INTERVALS)}, not {histogram!r}"
+            )
         engine = self._engine
-        parsed, plain = self._parse(query, use_synonyms)
-        warnings = list(parsed.warnings)
         with engine.session() as session:
             filters, filter_warnings = self._filters(session, source, start, end)
-            warnings.extend(filter_warnings)
-            return self._run(
-                session,
-                query,
-                parsed,
-                plain,
-                filters,
-                limit,
-                page,
-                sort,
-                facets,
-                warnings,
-                snippets,
-            )
+
+            def run(text: str) -> SearchResults:
+                parsed, plain = self._parse(text, use_synonyms)
+                warnings = [*parsed.warnings, *filter_warnings]
+                return self._run(
+                    session,
+                    text,
+                    parsed,
+                    plain,
+                    filters,
+                    limit,
+                    page,
+                    sort,
+                    False,
+                    warnings,
+                    snippets,
+                    "story_ids" if by_story else "duplicate_groups" if collapse else None,
+                    facet_fields=facet_fields,
+                    interval=histogram,
+                )
+
+            results = run(query)
+            if not spelling:
+                return results
+            suggestion = self._suggestion(session, query)
+            if suggestion is None:
+                return results
+            if results.total == 0 and not exact and not filters.matches_nothing:
+                corrected = run(suggestion)
+                if corrected.total:
+                    return replace(
+                        corrected, query=query, suggestion=suggestion, searched_suggestion=True
+                    )
+            return replace(results, suggestion=suggestion)
+
+    def _suggestion(self, session: ReadSession, text: str) -> str | None:
+        """The query with misspelt words corrected (``searchkit.suggest``), or None."""
+
+        def speller() -> Speller:
+            return self._spellers.speller(session.typed_vocabulary())
+
+        return suggest_query(
+            text, session.term_frequency, speller, has_typed_word=session.has_typed_word
+        )
 
     def _parse(self, query: str, use_synonyms: bool) -> tuple[ParsedQuery, ParsedQuery]:
         """The query as searched, and as typed without aliases (for explain)."""
@@ -207,31 +289,138 @@ class Searcher:
         facets: bool,
         warnings: list[str],
         snippets: bool = True,
+        collapse: str | None = None,
+        *,
+        facet_fields: tuple[str, ...] = (),
+        interval: str | None = None,
     ) -> SearchResults:
         if is_nothing(parsed.query) or within.matches_nothing:
             explain = (str(plain.query), self._describe(parsed.query))
-            return SearchResults(text, (), 0, page, limit, *explain, tuple(warnings), {})
+            return SearchResults(
+                text,
+                (),
+                0,
+                page,
+                limit,
+                *explain,
+                tuple(warnings),
+                {},
+                facet_counts={name: {} for name in facet_fields},
+                histogram=Histogram(interval) if interval else None,
+            )
         kept, cut_warning = session.keep_rarest_words(parsed.query)
         if cut_warning:
             parsed = replace(parsed, query=kept)
             warnings.append(cut_warning)
-        ranking = session.rank(parsed.query, parsed.text, within, limit, page, sort)
+        ranking = session.rank(
+            parsed.query, parsed.text, within, limit, page, sort, collapse=collapse
+        )
         explain = (str(plain.query), self._describe_text(ranking.scored_query))
         warnings.extend(expansion_warnings(parsed))
         total = session.count_matches(parsed.query, within)
         undated = session.undated_matches(parsed.query, within)
         wanted = session.highlight_terms(parsed.query)
         hits = tuple(
-            self._hit(doc, rank, wanted if snippets else None)
+            self._grouped(
+                session,
+                self._hit(doc, rank, wanted if snippets else None),
+                doc,
+                collapse,
+                parsed.query,
+                within,
+            )
             for rank, doc in enumerate(ranking.docs, start=(page - 1) * limit + 1)
         )
         counts: dict[str, int] = {}
         if facets:
             # Over every match: the ranked query may cover only the best of them.
             counts = session.outlet_counts(parsed.query, within)
+        facet_counts = self._facet_counts(session, parsed.query, within, facet_fields)
+        if "source" in facet_counts:
+            counts = dict(facet_counts["source"])
+        timeline = None
+        if interval is not None:
+            buckets, undated_matches = session.histogram(parsed.query, within, interval)
+            timeline = Histogram(
+                interval, tuple(HistogramBucket(s, c) for s, c in buckets), undated_matches
+            )
         return SearchResults(
-            text, hits, total, page, limit, *explain, tuple(warnings), counts, undated
+            text,
+            hits,
+            total,
+            page,
+            limit,
+            *explain,
+            tuple(warnings),
+            counts,
+            undated,
+            groups=ranking.groups,
+            facet_counts=facet_counts,
+            histogram=timeline,
         )
+
+    def _grouped(
+        self,
+        session: ReadSession,
+        hit: Hit,
+        doc: RankedDoc,
+        collapse: str | None,
+        query: QueryTree | None = None,
+        within: Filters | None = None,
+    ) -> Hit:
+        """``hit`` with its copies (the other matching members of its duplicate group) and
+        story; with story collapsing, a summary of its story's other matches."""
+        story_id = doc.stored.get("story_id")
+        group = session.group_number("duplicate_groups", doc.docnum)
+        if collapse is None:
+            assert query is not None and within is not None
+            members = session.group_members("duplicate_groups", group) if group else []
+            matching = set(session.matching_docnums(query, within, members))
+            copies = [m for m in members if m != doc.docnum and m in matching]
+        elif collapse == "duplicate_groups":
+            copies = list(doc.members)
+        else:
+            copies = [
+                m
+                for m in doc.members
+                if group and session.group_number("duplicate_groups", m) == group
+            ]
+        described = session.describe(copies)
+        story: StorySummary | None = None
+        if collapse == "story_ids":
+            others = session.describe(doc.members)
+            outlets = dict.fromkeys(
+                name for name in [hit.source, *(source for _, source, _ in others)] if name
+            )
+            dates = [d for d in [hit.published, *(date for _, _, date in others)] if d]
+            story = StorySummary(
+                articles=len(others),
+                outlets=tuple(outlets),
+                first=min(dates) if dates else None,
+                last=max(dates) if dates else None,
+                ids=tuple(doc_id for doc_id, _, _ in others),
+            )
+        return replace(
+            hit,
+            copies=tuple(doc_id for doc_id, _, _ in described),
+            copy_sources=tuple(source for _, source, _ in described),
+            story_id=int(story_id) if story_id else None,
+            story=story,
+        )
+
+    def _facet_counts(
+        self, session: ReadSession, query: QueryTree, within: Filters, names: tuple[str, ...]
+    ) -> dict[str, dict[str, int]]:
+        """Every match counted per value of each facet in ``names``, most common first."""
+        found: dict[str, dict[str, int]] = {}
+        for name in names:
+            counts = (
+                session.outlet_counts(query, within)
+                if name == "source"
+                else session.author_counts(query, within)
+            )
+            found[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        return found
 
     def _describe(self, node: QueryTree) -> str:
         """The query as text, with each group token shown as its group's label."""
@@ -303,6 +492,56 @@ class Searcher:
         if stored is None:
             raise DocumentNotFoundError(doc_id)
         return document_to_article(stored)
+
+    def story(self, story_id: int | str) -> Story:
+        """The articles of one story, in time order (undated last), with outlet and title.
+
+        Raises StoryNotFoundError when no article has that story id. Members are
+        found in the arrays, so a story of thousands of copies costs one
+        stored-field read per article and nothing per other document.
+        """
+        try:
+            number = int(story_id)
+        except (TypeError, ValueError):
+            raise StoryNotFoundError(story_id) from None
+        with self._engine.session() as session:
+            members = session.group_members("story_ids", number) if number > 0 else []
+            if not members:
+                raise StoryNotFoundError(story_id)
+            articles = []
+            for docnum in members:
+                stored = session.stored(docnum)
+                group = stored.get("duplicate_group")
+                articles.append(
+                    StoryArticle(
+                        id=stored["id"],
+                        title=stored.get("title", ""),
+                        source=stored.get("source"),
+                        published=stored_date(stored.get("published")),
+                        duplicate_group=int(group) if group else None,
+                    )
+                )
+        articles.sort(key=lambda a: (a.published is None, a.published or datetime.min, a.id))
+        return Story(number, tuple(articles))
+
+    def similar(self, doc_id: str, *, limit: int = 10) -> SearchResults:
+        """Articles about the same subject as ``doc_id``, best first, one per duplicate group.
+
+        The article's own copies (its duplicate group) are left out. Raises
+        DocumentNotFoundError for an unknown id, QueryError for a bad limit.
+        """
+        if not 1 <= limit <= MAX_LIMIT:
+            raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+        with self._engine.session() as session:
+            docnum = session.docnum(doc_id)
+            if docnum is None:
+                raise DocumentNotFoundError(doc_id)
+            docs = session.similar(docnum, limit)
+            hits = tuple(
+                self._grouped(session, self._hit(doc, rank, {}), doc, "duplicate_groups")
+                for rank, doc in enumerate(docs, start=1)
+            )
+        return SearchResults(f"similar to {doc_id}", hits, len(hits), 1, limit)
 
     def stats(self) -> IndexStats:
         """Summarise the index: documents, outlets, date range, size and last update."""

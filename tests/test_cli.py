@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
+from query_output import json_hits, json_summary
 
 import searchkit
 from searchkit.cli import _color_wanted, _mark_spans, main
@@ -32,6 +33,8 @@ HIT_KEYS = [
     "path",
     "snippet",
     "matched_terms",
+    "copies",
+    "story_id",
 ]
 ARTICLE_KEYS = {
     "id",
@@ -225,9 +228,8 @@ def test_query_words_may_be_separate_arguments(news_index: str) -> None:
 def test_query_json_lines_have_exactly_the_hit_keys(news_index: str) -> None:
     result = run(["query", "border OR harvest OR attack", "--json", "--index", news_index])
     assert result.exit_code == 0
-    lines = result.stdout.splitlines()
-    assert len(lines) == 3
-    records = [json.loads(line) for line in lines]
+    records = json_hits(result.stdout)
+    assert len(records) == 3
     for record in records:
         assert list(record) == HIT_KEYS
     assert [record["rank"] for record in records] == [1, 2, 3]
@@ -243,7 +245,8 @@ def test_query_with_no_hits_exits_zero_with_a_note(news_index: str) -> None:
     assert "no results for 'zeppelin'" in result.stderr
     json_result = run(["query", "zeppelin", "--json", "--index", news_index])
     assert json_result.exit_code == 0
-    assert json_result.stdout == ""
+    assert json_hits(json_result.stdout) == []
+    assert json_summary(json_result.stdout)["total"] == 0
 
 
 def test_query_page_past_the_end_is_not_an_error(news_index: str) -> None:
@@ -263,8 +266,8 @@ def test_query_limit_and_page_select_the_window(news_index: str) -> None:
         "--index",
         news_index,
     ]
-    first = [json.loads(line) for line in run(query).stdout.splitlines()]
-    second = [json.loads(line) for line in run([*query, "--page", "2"]).stdout.splitlines()]
+    first = json_hits(run(query).stdout)
+    second = json_hits(run([*query, "--page", "2"]).stdout)
     assert [hit["rank"] for hit in first] == [1, 2]
     assert [hit["rank"] for hit in second] == [3]
     assert {hit["id"] for hit in first}.isdisjoint(hit["id"] for hit in second)
@@ -276,15 +279,15 @@ def test_query_explain_goes_to_stderr(news_index: str) -> None:
     assert "parsed query:" in result.stderr
     assert "expanded query:" in result.stderr
     assert "parsed query" not in result.stdout
-    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["kabul-claim"]
+    assert [hit["id"] for hit in json_hits(result.stdout)] == ["kabul-claim"]
 
 
 def test_query_finds_aliases_unless_told_not_to(news_index: str) -> None:
     with_aliases = run(["query", "IS-Khorasan", "--json", "--index", news_index])
-    assert [json.loads(line)["id"] for line in with_aliases.stdout.splitlines()] == ["kabul-claim"]
+    assert [hit["id"] for hit in json_hits(with_aliases.stdout)] == ["kabul-claim"]
     literal = run(["query", "IS-Khorasan", "--json", "--no-synonyms", "--index", news_index])
     assert literal.exit_code == 0
-    assert literal.stdout == ""
+    assert json_hits(literal.stdout) == []
 
 
 def test_query_filters_by_source_and_dates(news_index: str) -> None:
@@ -293,7 +296,7 @@ def test_query_filters_by_source_and_dates(news_index: str) -> None:
     def ids(*extra: str) -> set[str]:
         result = run([*base, *extra])
         assert result.exit_code == 0, result.stderr
-        return {json.loads(line)["id"] for line in result.stdout.splitlines()}
+        return {hit["id"] for hit in json_hits(result.stdout)}
 
     assert ids("--source", "Lakeside Ledger") == {"harvest"}
     assert ids("--since", "2024-01-01") == {"border-bill", "kabul-claim"}
@@ -305,7 +308,7 @@ def test_query_sort_by_date_puts_newest_first(news_index: str) -> None:
     result = run(
         ["query", "border OR harvest OR attack", "--json", "--sort", "date", "--index", news_index]
     )
-    published = [json.loads(line)["published"] for line in result.stdout.splitlines()]
+    published = [hit["published"] for hit in json_hits(result.stdout)]
     assert published == sorted(published, reverse=True)
 
 
@@ -361,7 +364,7 @@ def test_query_time_synonyms_file_adds_groups(news_index: str, tmp_path: Path) -
         ["query", "crop gathering", "--json", "--synonyms", str(synonyms), "--index", news_index]
     )
     assert result.exit_code == 0
-    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["harvest"]
+    assert [hit["id"] for hit in json_hits(result.stdout)] == ["harvest"]
 
 
 def test_malformed_synonyms_file_names_the_line(news_index: str, tmp_path: Path) -> None:

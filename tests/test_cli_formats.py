@@ -7,6 +7,8 @@ import json
 import subprocess
 from pathlib import Path
 
+from query_output import json_hits
+
 from tests.test_reliability_support import assert_no_crash, searchkit_command, user_environment
 
 TIMEOUT = 120
@@ -62,10 +64,7 @@ def test_index_dash_reads_json_lines_and_a_rerun_replaces_instead_of_duplicating
     assert b"added 0" in again.stdout and b"unchanged 3" in again.stdout
     stats = json.loads(_run(["stats", "--index", index, "--json"]).stdout)
     assert stats["documents"] == 3
-    hits = [
-        json.loads(line)
-        for line in _run(["query", "--index", index, "--json", "brief"]).stdout.splitlines()
-    ]
+    hits = json_hits(_run(["query", "--index", index, "--json", "brief"]).stdout)
     [brief] = hits
     shown = json.loads(_run(["show", "--index", index, "--json", brief["id"]]).stdout)
     assert shown["title"] == "An untitled brief about the harbour."
@@ -105,10 +104,7 @@ def test_url_map_rows_naming_missing_files_are_notes_not_failures(tmp_path: Path
         b"note: url map" in result.stderr
         and b"line 2: corpus/missing.html does not exist" in result.stderr
     )
-    [hit] = [
-        json.loads(line)
-        for line in _run(["query", "--index", index, "--json", "ferry"]).stdout.splitlines()
-    ]
+    [hit] = json_hits(_run(["query", "--index", index, "--json", "ferry"]).stdout)
     assert hit["url"] == "https://www.harbour.example/ferry"
     assert hit["source"] == "Harbour Daily"
 
@@ -135,8 +131,5 @@ def test_a_warc_indexes_through_the_cli(tmp_path: Path) -> None:
     index = str(tmp_path / "index")
     result = _run(["index", "--index", index, str(corpus)])
     assert result.returncode == 0, result.stderr
-    [hit] = [
-        json.loads(line)
-        for line in _run(["query", "--index", index, "--json", "passengers"]).stdout.splitlines()
-    ]
+    [hit] = json_hits(_run(["query", "--index", index, "--json", "passengers"]).stdout)
     assert hit["url"] == "https://news.example/ferry"

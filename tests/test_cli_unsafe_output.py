@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from query_output import json_hits
 from test_reliability_support import run_cli, searchkit_command, user_environment
 
 import searchkit
@@ -140,7 +141,7 @@ def test_source_filter_finds_an_outlet_written_with_a_zero_width_space(
     _, index = hostile_index
     result = run_cli(["query", "economy", "--source", "BBC News", "--json", "--index", index])
     assert result.returncode == 0, result.stderr
-    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    hits = json_hits(result.stdout)
     assert [(hit["id"], hit["source"]) for hit in hits] == [("wire-1]0;T", "BBC News")]
     assert "\u202e" not in hits[0]["title"], "a right-to-left override in a title is removed"
     assert hits[0]["title"] == "Ferry [31mtimetable[0m ]0;Tagreed 2J now reversed"
@@ -159,7 +160,7 @@ def test_an_old_index_with_raw_controls_is_shown_neutralised(old_index: Path) ->
 def test_an_old_index_still_matches_its_outlet_as_it_reads(old_index: Path) -> None:
     result = run_cli(["query", "economy", "--source", "bbc news", "--json", "--index", old_index])
     assert result.returncode == 0, result.stderr
-    assert len(result.stdout.splitlines()) == 1
+    assert len(json_hits(result.stdout)) == 1
 
 
 def test_json_output_escapes_controls_and_still_decodes_to_the_stored_text(
@@ -175,7 +176,8 @@ def test_json_output_escapes_controls_and_still_decodes_to_the_stored_text(
     article = json.loads(show.stdout)
     assert article["title"] == RAW_TITLE
     assert article["source"] == "BBC\u200b News"
-    assert json.loads(query.stdout)["id"] == "old\x1b]0;T\x07"
+    [hit] = json_hits(query.stdout)
+    assert hit["id"] == "old\x1b]0;T\x07"
     assert json.loads(stats.stdout)["sources"] == {"BBC\u200b News": 1}
 
 

@@ -9,12 +9,12 @@ taken for articles.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
 
 import pytest
+from query_output import json_hits
 from test_reliability_support import run_cli
 
 from searchkit.ingest import read_articles
@@ -49,7 +49,7 @@ def outside(tmp_path: Path) -> Path:
 def titles(index: Path) -> set[str]:
     result = run_cli(["query", "harbour", "--index", index, "--json"])
     assert result.returncode == 0, result.stderr
-    return {json.loads(line)["title"] for line in result.stdout.splitlines()}
+    return {hit["title"] for hit in json_hits(result.stdout)}
 
 
 def test_a_link_out_of_the_corpus_is_not_followed(

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from query_output import json_hits
 from test_reliability_support import run_cli
 
 import searchkit
@@ -47,7 +48,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _query(index: Path, *options: str) -> tuple[set[str], str, int]:
     result = run_cli(["query", "pakistan", "--index", index, "--json", "--limit", "50", *options])
-    ids = {json.loads(line)["id"] for line in result.stdout.splitlines()}
+    ids = {hit["id"] for hit in json_hits(result.stdout)}
     return ids, result.stderr, result.returncode
 
 

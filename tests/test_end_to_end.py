@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from query_output import json_hits
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 HTML_PARSER_MODULES = ("bs4", "lxml")
@@ -77,7 +78,7 @@ def test_query_border_security(
 def test_query_json(workdir: Path, first_index_run: subprocess.CompletedProcess[str]) -> None:
     result = searchkit(["query", "border security", "--json", "--limit", "5"], workdir)
     assert result.returncode == 0, result.stderr
-    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    hits = json_hits(result.stdout)
     assert 1 <= len(hits) <= 5
     assert [hit["rank"] for hit in hits] == list(range(1, len(hits) + 1))
     for hit in hits:
@@ -95,7 +96,7 @@ def test_query_alias(workdir: Path, first_index_run: subprocess.CompletedProcess
     assert expected and decoys, "the manifest no longer marks the ISKP articles and the decoy"
     result = searchkit(["query", "Daesh", "--json", "--limit", "50"], workdir)
     assert result.returncode == 0, result.stderr
-    found = {json.loads(line)["title"] for line in result.stdout.splitlines()}
+    found = {hit["title"] for hit in json_hits(result.stdout)}
     assert expected <= found
     assert not decoys & found, "a page about the Khorasan region is not about ISKP"
 

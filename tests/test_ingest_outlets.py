@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from query_output import json_hits
 
 import searchkit
 from searchkit.errors import OutletsError
@@ -121,10 +122,11 @@ def test_cli_outlets_file_source_filter_and_stats(tmp_path: Path) -> None:
     index = tmp_path / "index"
     built = run_cli(["index", corpus, "--index", index, "--outlets", outlets, "-q"])
     assert built.returncode == 0, built.stderr
-    found = run_cli(["query", "harbour", "--index", index, "--source", "reuters", "--json"])
+    found = run_cli(
+        ["query", "harbour", "--index", index, "--source", "reuters", "--json", "--all-copies"]
+    )
     assert found.returncode == 0, found.stderr
-    hits = [json.loads(line) for line in found.stdout.splitlines() if line.strip()]
-    hits = [hit for hit in hits if "id" in hit]
+    hits = json_hits(found.stdout)
     assert sorted(hit["id"] for hit in hits) == ["r1", "r2"]
     assert {hit["source"] for hit in hits} == {"Reuters"}
     stats = run_cli(["stats", "--index", index, "--json"])

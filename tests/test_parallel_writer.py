@@ -39,7 +39,7 @@ def articles(count: int, word: str = "harbour", prefix: str = "doc") -> list[Art
 
 def found(index: Path, query: str) -> list[str]:
     with Searcher(index) as searcher:
-        results = searcher.search(query, limit=1000)
+        results = searcher.search(query, limit=1000, collapse=False)
         assert results.total == len(results.hits)
         return [hit.id for hit in results.hits]
 

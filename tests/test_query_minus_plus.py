@@ -7,10 +7,10 @@ how click read an argument starting with ``-``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from query_output import json_hits
 from test_reliability_support import run_cli
 
 import searchkit
@@ -82,7 +82,7 @@ def test_a_hyphen_inside_a_word_or_before_a_digit_is_not_an_exclusion() -> None:
 
 
 def cli_ids(stdout: str) -> set[str]:
-    return {json.loads(line)["id"] for line in stdout.splitlines()}
+    return {hit["id"] for hit in json_hits(stdout)}
 
 
 def test_cli_reads_a_query_starting_with_a_dash_as_query_text(index: Path) -> None:

@@ -18,12 +18,15 @@ from pathlib import Path
 import pytest
 from test_reliability_support import (
     WorkingCorpus,
+    check_groups_agree,
     check_index_usable,
     index_snapshot,
     run_cli,
     start_cli,
     start_python,
 )
+
+import searchkit
 
 CLI_KILLS = 3
 CHILD_KILLS = 2
@@ -33,13 +36,23 @@ import sys
 import searchkit
 
 index, batch, total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+TEXTS = [
+    "Dock workers met the council about the night shift and the new cranes at the port.",
+    "Ferry services were cancelled after storms flooded the quay and closed the main road.",
+    "A cargo ship ran aground near the lighthouse and tugs spent the day towing it free.",
+    "Fishermen protested against quotas outside the town hall with banners and loud horns.",
+    "The harbour master announced dredging work that will deepen the channel next spring.",
+    "Customs officers seized counterfeit watches hidden in a container of frozen shrimp.",
+    "Local schools visited the maritime museum to see the restored dock shift clock tower.",
+]
 with searchkit.Indexer(index) as indexer:
     for number in range(total):
         indexer.add(
             searchkit.Article(
                 f"doc-{number:06d}",
                 f"Harbour report {number}",
-                f"Dock workers met the council about shift {number} and the new cranes.",
+                # Every seventh body is the same text: duplicate groups and stories to keep.
+                TEXTS[number % 7],
             )
         )
         if (number + 1) % batch == 0:
@@ -79,6 +92,7 @@ def test_cli_indexer_killed_at_random_moments(tmp_path: Path) -> None:
         documents = check_index_usable(index)
         killed = index_snapshot(index)
         assert documents == len(killed)
+        check_groups_agree(index)
 
         started = time.monotonic()
         rerun = run_cli(["index", corpus.folder, "--index", index, "-q"])
@@ -111,10 +125,22 @@ def test_python_indexer_killed_between_and_during_commits(tmp_path: Path) -> Non
         # Documents are added in order, so a whole commit means a prefix of the numbering.
         assert sorted(snapshot) == [f"doc-{n:06d}" for n in range(documents)]
         assert documents % batch == 0 and documents >= committed
+        check_groups_agree(index)
+        if documents:
+            with searchkit.Searcher(index) as searcher:
+                hits = searcher.search("harbour", limit=50, collapse=False).hits
+                groups: dict[str, set[str]] = {}
+                for hit in hits:  # copies of one text always share a group
+                    text = searcher.get(hit.id).body
+                    groups.setdefault(text, set()).add(hit.id)
+                    assert set(hit.copies) | {hit.id} >= groups[text]
     finisher = start_python(CHILD_INDEXER, str(index), str(batch), str(total))
     _out, err = finisher.communicate(timeout=300)
     assert finisher.returncode == 0, err
     assert check_index_usable(index, query="harbour") == total
+    check_groups_agree(index)
+    with searchkit.Searcher(index) as searcher:
+        assert searcher.search("harbour", limit=20).groups == 7  # seven texts
 
 
 @pytest.mark.slow

@@ -142,13 +142,13 @@ def searcher(index: Path) -> searchkit.Searcher:
 
 
 def all_ids(searcher: searchkit.Searcher) -> set[str]:
-    results = searcher.search("*:*", limit=1000)
+    results = searcher.search("*:*", limit=1000, collapse=False)
     assert results.total == len(results.hits)
     return {hit.id for hit in results}
 
 
 def test_a_prefix_searches_at_most_the_cap(searcher: searchkit.Searcher) -> None:
-    results = searcher.search("co*", limit=1000)
+    results = searcher.search("co*", limit=1000, collapse=False)
     # 601 words match; the 256 kept are "coxxxq" (30 documents) and 255 one-document words.
     assert results.total == FREQUENT_DOCS + MAX_EXPANSIONS - 1
     frequent = {hit.id for hit in results if hit.id.startswith("frequent-")}
@@ -158,12 +158,12 @@ def test_a_prefix_searches_at_most_the_cap(searcher: searchkit.Searcher) -> None
 def test_a_narrow_prefix_is_not_capped(searcher: searchkit.Searcher) -> None:
     expected = sum(1 for word in pattern_words(PATTERN_DOCS) if word.startswith("cobd"))
     assert expected < MAX_EXPANSIONS
-    assert searcher.search("cobd*", limit=1000).total == expected
+    assert searcher.search("cobd*", limit=1000, collapse=False).total == expected
 
 
 def test_many_patterns_share_one_budget(searcher: searchkit.Searcher) -> None:
     prefixes = ["co" + a + b for a, b in itertools.product(CONSONANTS, repeat=2)]
-    results = searcher.search(" ".join(f"{p}*" for p in prefixes), limit=1000)
+    results = searcher.search(" ".join(f"{p}*" for p in prefixes), limit=1000, collapse=False)
     # Each "coXY*" matches at most 18 words; all together they are capped by the query budget.
     assert 0 < results.total <= MAX_QUERY_EXPANSIONS
 
@@ -182,14 +182,16 @@ def test_the_cap_is_recorded_for_a_warning(index: Path) -> None:
 
 
 def test_a_capped_prefix_is_reported_in_the_results(searcher: searchkit.Searcher) -> None:
-    results = searcher.search("co*")
+    results = searcher.search("co*", collapse=False)
     assert any("most frequent were searched" in warning for warning in results.warnings)
 
 
 def test_field_wide_patterns_match_every_document(searcher: searchkit.Searcher) -> None:
     everything = all_ids(searcher)
     for query in ("[a TO]", "body:[TO z]", "id:*", "*:*"):
-        assert {hit.id for hit in searcher.search(query, limit=1000)} == everything, query
+        assert {
+            hit.id for hit in searcher.search(query, limit=1000, collapse=False)
+        } == everything, query
 
 
 @pytest.mark.parametrize(
@@ -218,7 +220,7 @@ def test_field_wide_patterns_match_every_document(searcher: searchkit.Searcher) 
     ids=lambda query: repr(query[:24]),
 )
 def test_monstrous_queries_return_results(searcher: searchkit.Searcher, query: str) -> None:
-    results = searcher.search(query, limit=20)
+    results = searcher.search(query, limit=20, collapse=False)
     assert isinstance(results, searchkit.SearchResults)
     assert results.total >= len(results.hits)
     if len(query) > MAX_QUERY_CHARS:
@@ -259,7 +261,9 @@ def test_any_query_text_gives_results_or_warnings(
 
 
 def test_an_endless_phrase_is_cut_with_a_warning(searcher: searchkit.Searcher) -> None:
-    results = searcher.search('"' + "the harbour ferry coxxxq " * 300 + '"', limit=50)
+    results = searcher.search(
+        '"' + "the harbour ferry coxxxq " * 300 + '"', limit=50, collapse=False
+    )
     assert any("phrase was cut" in warning for warning in results.warnings)
     assert searcher.search('"harbour ferry coxxxq"').total == FREQUENT_DOCS
 
@@ -294,7 +298,9 @@ def test_patterns_under_binary_operators_are_capped(
 def test_a_long_query_searches_its_rarest_words(searcher: searchkit.Searcher) -> None:
     rare = pattern_words(MAX_QUERY_WORDS + 6)
     absent = [f"zz{letter}qq" for letter in "bdfgh"]
-    results = searcher.search(" ".join(["harbour", "ferry", *absent, *rare]), limit=1000)
+    results = searcher.search(
+        " ".join(["harbour", "ferry", *absent, *rare]), limit=1000, collapse=False
+    )
     kept = set(sorted(rare)[:MAX_QUERY_WORDS])
     assert {hit.id for hit in results} == {
         f"pattern-{number:04d}" for number, word in enumerate(rare) if word in kept
@@ -306,13 +312,13 @@ def test_a_long_query_searches_its_rarest_words(searcher: searchkit.Searcher) ->
 
 def test_a_query_at_the_word_cap_is_searched_whole(searcher: searchkit.Searcher) -> None:
     words = pattern_words(MAX_QUERY_WORDS)
-    results = searcher.search(" ".join(words), limit=1000)
+    results = searcher.search(" ".join(words), limit=1000, collapse=False)
     assert results.total == MAX_QUERY_WORDS
     assert not any("rarest" in warning for warning in results.warnings)
 
 
 def test_cutting_words_keeps_the_structure_of_an_and(searcher: searchkit.Searcher) -> None:
     rare = " ".join(pattern_words(MAX_QUERY_WORDS + 6))
-    results = searcher.search(f"(harbour ferry) AND ({rare})", limit=1000)
+    results = searcher.search(f"(harbour ferry) AND ({rare})", limit=1000, collapse=False)
     assert results.total == MAX_QUERY_WORDS
     assert all(hit.id.startswith("pattern-") for hit in results)

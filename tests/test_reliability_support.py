@@ -224,6 +224,16 @@ def check_arrays_match_segments(index: Path) -> None:
         ix.close()
 
 
+def check_groups_agree(index: Path) -> None:
+    """Every committed document's duplicate group and story agree with the grouping state the
+    next writer resumes from, and with one recovered from the documents alone."""
+    with searchkit.Indexer(index) as indexer:
+        try:
+            assert indexer.grouping_mismatches() == []
+        finally:
+            indexer.cancel()
+
+
 def check_index_usable(index: Path, query: str = "the") -> int:
     """Open the index with searchkit, run stats, a query and a lookup; return the document count.
 

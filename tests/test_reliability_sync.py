@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from query_output import json_hits
 from test_reliability_support import run_cli, start_cli
 
 import searchkit
@@ -345,7 +346,7 @@ def test_a_file_name_that_is_not_utf8_is_indexed_under_a_stable_safe_id(tmp_path
         result = run_cli(["index", corpus, "--index", index, "-q", *extra])
         assert result.returncode == 0, result.stderr
         hits = run_cli(["query", "odd name", "--index", index, "--json"]).stdout.splitlines()
-        [hit] = [json.loads(line) for line in hits]
+        [hit] = json_hits("\n".join(hits))
         assert hit["path"] == str(corpus / "bad%FF.txt")
         assert hit["id"].isascii()
         ids.append(hit["id"])

@@ -244,6 +244,8 @@ def test_hits_carry_metadata_and_snippets(news_index: Path) -> None:
         "path",
         "snippet",
         "matched_terms",
+        "copies",
+        "story_id",
     }
 
 

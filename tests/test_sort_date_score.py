@@ -7,12 +7,12 @@ used to show ``score 63848510100000000.00``. Real index, library and a real
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from query_output import json_hits
 from test_reliability_support import run_cli
 
 import searchkit
@@ -80,8 +80,8 @@ def test_cli_json_and_text_show_relevance_scores_under_date_order(index: Path) -
     by_date = run_cli(["query", QUERY, "--json", "--sort", "date", "--index", index])
     text = run_cli(["query", QUERY, "--sort", "date", "--index", index])
     assert relevance.returncode == by_date.returncode == text.returncode == 0
-    expected = {hit["id"]: hit["score"] for hit in map(json.loads, relevance.stdout.splitlines())}
-    hits = [json.loads(line) for line in by_date.stdout.splitlines()]
+    expected = {hit["id"]: hit["score"] for hit in json_hits(relevance.stdout)}
+    hits = json_hits(by_date.stdout)
     assert [hit["id"] for hit in hits] == ["new-one", "mid-one", "old-both", "undated"]
     assert {hit["id"]: hit["score"] for hit in hits} == expected
     shown = [float(value) for value in re.findall(r"score (\S+) \|", text.stdout)]

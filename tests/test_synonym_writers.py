@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from query_output import json_hits
 from test_reliability_support import run_cli
 from whoosh.filedb.filestore import FileStorage
 
@@ -59,14 +60,16 @@ def synonyms_file(folder: Path, text: str = "Zorblax, Quuxland\n") -> Path:
 
 
 def cli_hits(index: Path, query: str, *extra: str) -> set[str]:
-    result = run_cli(["query", query, "--index", index, "--json", "--limit", "1000", *extra])
+    result = run_cli(
+        ["query", query, "--index", index, "--json", "--limit", "1000", "--all-copies", *extra]
+    )
     assert result.returncode == 0, result.stderr
-    return {json.loads(line)["id"] for line in result.stdout.splitlines()}
+    return {hit["id"] for hit in json_hits(result.stdout)}
 
 
 def library_hits(index: Path, query: str, *, use_synonyms: bool = True) -> set[str]:
     with searchkit.Searcher(index) as searcher:
-        results = searcher.search(query, limit=1000, use_synonyms=use_synonyms)
+        results = searcher.search(query, limit=1000, use_synonyms=use_synonyms, collapse=False)
         return {hit.id for hit in results}
 
 

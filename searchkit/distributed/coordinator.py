@@ -15,11 +15,22 @@
    facets; the coordinator merges them and the page's hits are fetched from
    the shards that hold them.
 
-So scores, order, totals and facets equal one index's, except for ties:
+So scores, order, totals, facets and histograms equal one index's, except for ties:
 documents of exactly equal score are ordered by shard number, then by their
 order in their shard (one index orders them by indexing order). Phrases,
 wildcards and other subtrees Whoosh scores itself use their shard's own
 statistics (their matches and counts stay exact).
+
+Duplicate groups and stories are assigned per shard at commit (routing is by
+id, so copies of one text land on different shards, numbered apart), so a
+sharded search does not collapse: every copy is a result, as one index's
+``collapse=False``, and feedback counts each of the best documents rather
+than each group once (``RankingSettings.feedback_per_group`` is off on the
+shards). Asked to collapse (the default), it says so in a warning;
+``by_story``, ``story`` and ``similar`` raise QueryError; hits carry no
+``copies`` or ``story_id``; there is no spelling suggestion. The one index
+these results are exact against is therefore searched with
+``collapse=False`` and ``feedback_per_group=False`` (docs/scaling.md).
 
 A shard that cannot be opened or does not answer is left out with a warning
 naming it and ``SearchResults.partial``; with ``require_all`` it is an error.
@@ -30,8 +41,9 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +57,19 @@ from searchkit.engine.ranking import RERANK_DEPTH, FirstPass, feedback_words, re
 from searchkit.engine.reading import GlobalStatistics
 from searchkit.engine.scorer import CollectionStats
 from searchkit.engine.storage import index_bytes
-from searchkit.errors import DocumentNotFoundError, ShardUnavailableError
-from searchkit.models import Article, Hit, IndexStats, RankingSettings, SearchResults
-from searchkit.searcher import Searcher, check_options
+from searchkit.errors import DocumentNotFoundError, QueryError, ShardUnavailableError
+from searchkit.models import (
+    Article,
+    Histogram,
+    HistogramBucket,
+    Hit,
+    IndexStats,
+    RankingSettings,
+    SearchResults,
+    Story,
+)
+from searchkit.options import HISTOGRAM_INTERVALS
+from searchkit.searcher import Searcher, check_facets, check_options
 
 log = logging.getLogger("searchkit")
 
@@ -56,6 +78,13 @@ Keyed = tuple[tuple[Any, ...], int, Pair]
 """A document in a merge: its sort key, its shard and its (score, docnum)."""
 
 _RERANK_TEXT = re.compile(r"rerank\(first \d+\)")
+
+COPIES_UNCOLLAPSED = (
+    "copies are not collapsed on a sharded index (each shard numbers its own duplicate "
+    "groups): every copy is a result"
+)
+"""The warning a sharded search gives when asked to collapse (the default)."""
+STORIES_UNSHARDED = "stories are not available on a sharded index: each shard numbers its own"
 
 
 def merge_statistics(answers: list[ShardStatistics]) -> GlobalStatistics:
@@ -73,6 +102,36 @@ def merge_statistics(answers: list[ShardStatistics]) -> GlobalStatistics:
         for key, df in answer.whoosh_frequencies.items():
             whoosh[key] = whoosh.get(key, 0) + df
     return GlobalStatistics(CollectionStats(count, lengths), live, whoosh)
+
+
+def merge_facet_counts(
+    names: tuple[str, ...], answers: list[ShardRanking]
+) -> dict[str, dict[str, int]]:
+    """Each facet's counts summed over the shards, most common first (as one index orders
+    them): a match is on one shard only, so the sums are the whole index's counts."""
+    merged: dict[str, dict[str, int]] = {}
+    for name in names:
+        counts: dict[str, int] = {}
+        for answer in answers:
+            for value, count in answer.facet_counts.get(name, {}).items():
+                counts[value] = counts.get(value, 0) + count
+        merged[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    return merged
+
+
+def merge_histograms(interval: str | None, answers: list[ShardRanking]) -> Histogram | None:
+    """The shards' histograms added bucket by bucket: buckets are calendar days, ISO weeks,
+    months or years, the same on every shard, so the sums are the whole index's."""
+    if interval is None:
+        return None
+    per_bucket: dict[date, int] = {}
+    undated = 0
+    for answer in answers:
+        for start, count in answer.histogram or []:
+            per_bucket[start] = per_bucket.get(start, 0) + count
+        undated += answer.histogram_undated
+    buckets = tuple(HistogramBucket(start, per_bucket[start]) for start in sorted(per_bucket))
+    return Histogram(interval, buckets, undated)
 
 
 def _by_score(answers: Mapping[int, list[Pair]], limit: int) -> list[Keyed]:
@@ -123,13 +182,18 @@ class ShardedSearcher(Searcher):
         self.shard_dirs = self.manifest.shard_dirs(self.index_dir)
         self.require_all = require_all
         self.global_statistics = global_statistics
-        self._settings = settings if settings is not None else RankingSettings()
+        # Groups are numbered per shard, so feedback cannot count a group once (module doc).
+        self._settings = replace(
+            settings if settings is not None else RankingSettings(), feedback_per_group=False
+        )
         synonyms_text = str(synonyms) if synonyms is not None else None
         self._calls: ShardCalls
         if scheduler is None:
-            self._calls = InProcessShards(self.shard_dirs, synonyms_text, settings)
+            self._calls = InProcessShards(self.shard_dirs, synonyms_text, self._settings)
         else:
-            self._calls = DaskShards(self.shard_dirs, scheduler, synonyms_text, settings, timeout)
+            self._calls = DaskShards(
+                self.shard_dirs, scheduler, synonyms_text, self._settings, timeout
+            )
 
     # -- running phases -------------------------------------------------------
 
@@ -178,18 +242,64 @@ class ShardedSearcher(Searcher):
         use_synonyms: bool = True,
         facets: bool = False,
         snippets: bool = True,
+        collapse: bool = True,
+        by_story: bool = False,
+        facet: str | Sequence[str] | None = None,
+        histogram: str | None = None,
+        spelling: bool = True,
+        exact: bool = False,
     ) -> SearchResults:
         """``Searcher.search`` over every shard, with global statistics (exact scores).
+
+        What a sharded index answers differently (see the module docstring):
+        every copy of a text is a result (``collapse`` only adds a warning
+        saying so, ``groups`` is None), ``by_story`` raises QueryError, hits
+        carry no ``copies`` or ``story_id``, and there is no spelling
+        suggestion (``spelling`` and ``exact`` change nothing). Facets and the
+        histogram are exact: sums of the shards' counts.
 
         Shards that fail are left out: their names are in ``warnings`` and
         ``partial`` is True; with ``require_all`` ShardUnavailableError is
         raised instead (also when no shard answers at all).
         """
         start, end = check_options(limit, page, sort, since, until)
+        facet_fields = check_facets(facet, facets)
+        if histogram is not None and histogram not in HISTOGRAM_INTERVALS:
+            raise QueryError(
+                f"histogram must be one of {', '.join(HISTOGRAM_INTERVALS)}, not {histogram!r}"
+            )
+        if by_story:
+            raise QueryError(STORIES_UNSHARDED)
         spec = QuerySpec(
-            query, limit, page, source, start, end, sort, use_synonyms, facets, snippets
+            query,
+            limit,
+            page,
+            source,
+            start,
+            end,
+            sort,
+            use_synonyms,
+            facets,
+            snippets,
+            facet_fields,
+            histogram,
         )
-        return self._search(spec)[0]
+        results = self._search(spec)[0]
+        if collapse:
+            results = replace(results, warnings=(*results.warnings, COPIES_UNCOLLAPSED))
+        return results
+
+    def story(self, story_id: int | str) -> Story:
+        """Not available: each shard numbers its own stories (QueryError)."""
+        raise QueryError(STORIES_UNSHARDED)
+
+    def similar(self, doc_id: str, *, limit: int = 10) -> SearchResults:
+        """Not available: it leaves out the article's duplicate group, which a shard only
+        knows among its own documents (QueryError)."""
+        raise QueryError(
+            "similar articles are not available on a sharded index: duplicate groups are "
+            "numbered per shard"
+        )
 
     def _search(self, spec: QuerySpec) -> tuple[SearchResults, list[float]]:
         """The results of ``spec`` and its hits' unrounded scores."""
@@ -325,7 +435,10 @@ class ShardedSearcher(Searcher):
             warnings.extend(self._shard_warnings(failed))
             nothing = SearchResults(
                 spec.query, (), 0, spec.page, spec.limit, first.parsed_query,
-                first.expanded_query, tuple(warnings), {}, 0, bool(failed),
+                first.expanded_query, tuple(warnings), {}, 0,
+                facet_counts={name: {} for name in spec.facet_fields},
+                histogram=Histogram(spec.interval) if spec.interval else None,
+                partial=bool(failed),
             )  # fmt: skip
             return nothing, []
         ranked = self._merged_ranking(spec, rankings)
@@ -349,6 +462,9 @@ class ShardedSearcher(Searcher):
         for ranking in rankings.values():
             for name, count in ranking.facets.items():
                 facets[name] = facets.get(name, 0) + count
+        facet_counts = merge_facet_counts(spec.facet_fields, list(rankings.values()))
+        if "source" in facet_counts:
+            facets = dict(facet_counts["source"])
         reranked = max(r.reranked for r in rankings.values())
         expanded = _RERANK_TEXT.sub(f"rerank(first {reranked})", first.expanded_query)
         warnings.extend(self._shard_warnings(failed))
@@ -363,7 +479,9 @@ class ShardedSearcher(Searcher):
             tuple(warnings),
             facets,
             sum(r.undated for r in rankings.values()),
-            bool(failed),
+            facet_counts=facet_counts,
+            histogram=merge_histograms(spec.interval, list(rankings.values())),
+            partial=bool(failed),
         )
         return results, raw
 
@@ -446,6 +564,4 @@ def _existing(folders: list[Path]) -> list[Path]:
 
 
 def _ranked(hit: Hit, rank: int) -> Hit:
-    from dataclasses import replace
-
     return replace(hit, rank=rank)

@@ -102,7 +102,7 @@ class InProcessShards:
             self._forget(number)
 
 
-_WORKER_SHARDS: dict[tuple[str, str | None, RankingSettings | None], Any] = {}
+_WORKER_SHARDS: dict[tuple[str, str | None, str], Any] = {}
 _WORKER_LOCK = threading.Lock()
 
 
@@ -118,7 +118,7 @@ def run_on_worker(
     Shard folders never change once their generation is committed, so an
     open shard is kept for the worker's life; one that fails is dropped.
     """
-    key = (folder, synonyms, settings)
+    key = (folder, synonyms, repr(settings))  # settings hold dicts: not hashable
     with _WORKER_LOCK:
         shard = _WORKER_SHARDS.get(key)
         if shard is None:

@@ -11,7 +11,7 @@ builtin, so it crosses a process boundary (Dask) as easily as a call.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from searchkit.engine.arrays import TEXT_FIELDS
@@ -40,6 +40,8 @@ class QuerySpec:
     use_synonyms: bool = True
     facets: bool = False
     snippets: bool = True
+    facet_fields: tuple[str, ...] = ()
+    interval: str | None = None
 
     @property
     def wanted(self) -> int:
@@ -83,6 +85,11 @@ class ShardRanking:
     expanded_query: str
     nothing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    facet_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Every match here counted per value of each of ``QuerySpec.facet_fields``."""
+    histogram: list[tuple[date, int]] | None = None
+    """Every match here per calendar bucket of ``QuerySpec.interval`` (None: not asked)."""
+    histogram_undated: int = 0
 
 
 class ShardSearcher(Searcher):
@@ -158,6 +165,11 @@ class ShardSearcher(Searcher):
             total = session.count_matches(parsed.query, filters)
             undated = session.undated_matches(parsed.query, filters)
             facets = session.outlet_counts(parsed.query, filters) if spec.facets else {}
+            facet_counts = self._facet_counts(session, parsed.query, filters, spec.facet_fields)
+            buckets: list[tuple[date, int]] | None = None
+            undated_matches = 0
+            if spec.interval is not None:
+                buckets, undated_matches = session.histogram(parsed.query, filters, spec.interval)
         return ShardRanking(
             [(score, docnum) for docnum, score in rescored],
             [(score, docnum) for docnum, score in ranked],
@@ -169,6 +181,9 @@ class ShardSearcher(Searcher):
             warnings,
             str(plain.query),
             self._describe_text(scored_query),
+            facet_counts=facet_counts,
+            histogram=buckets,
+            histogram_undated=undated_matches,
         )
 
     def hits(

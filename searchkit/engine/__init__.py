@@ -12,6 +12,8 @@ One job per module:
   query tree;
 - ``ranking``: BM25F and feedback over Whoosh's matchers;
 - ``reading``: every read a search makes (``IndexReader``, ``ReadSession.rank``);
+- ``facets``: facet counts and date histograms over a query's matches;
+- ``document_arrays``: the per-segment arrays read from stored fields (author codes, typed words);
 - ``writer``: the writers and worker processes behind an Indexer transaction.
 
 Above it sit ingest, query-text clean-up (``searchkit.query``), the ``Indexer``

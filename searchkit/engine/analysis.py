@@ -99,8 +99,25 @@ def pattern_forms(pattern: str) -> tuple[str, ...]:
 GROUP_TOKEN_PREFIX = "="
 """How an alias group's index term begins (``AliasGroup.token``); no word can begin so."""
 
-_DOTTED_LETTERS = re.compile(r"(?<!\w)[^\W\d_]\.[^\W\d_](?!\w)")
-"""Two one-letter words joined by a dot: where a dotted acronym ("U.N.") may start."""
+_ACRONYM = re.compile(r"(?<!\w)[^\W\d_](?:\.[^\W\d_])+(?!\w)")
+"""A dotted acronym ("U.N.", "U.S.A."): one-letter words joined by single dots."""
+
+_STEM_CHANGES_START = {"die": "dy", "lie": "ly", "tie": "ty"}
+"""Snowball English's exceptions whose stem does not begin as the word does (dying -> die)."""
+
+
+@lru_cache(maxsize=64)
+def _candidate_words(wanted: frozenset[str]) -> re.Pattern[str]:
+    """The ASCII words that may stem to one of ``wanted``: those beginning with a term's
+    first two letters (a Snowball stem keeps them, but for the exceptions above)."""
+    starts = {term[:2] for term in wanted}
+    starts.update(_STEM_CHANGES_START[term] for term in wanted if term in _STEM_CHANGES_START)
+    choices = "|".join(sorted(map(re.escape, starts), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{choices})\w*", re.IGNORECASE)
+
+
+_LONE_LETTER = re.compile(r"(?<!\w)[^\W\d_](?!\w)")
+"""A one-letter word in a synonyms line."""
 
 
 def is_indexable(lowered: str) -> bool:
@@ -255,6 +272,7 @@ class NewsAnalyzer(Composable):  # type: ignore[misc]
         self.groups = groups if isinstance(groups, GroupLines) else tuple(groups)
         self.query_aliases = query_aliases
         self._matcher: AliasMatcher | None = None  # built at first use (see ``matcher``)
+        self._letters: frozenset[str] | None = None  # see ``_variant_letters``
 
     @property
     def matcher(self) -> AliasMatcher:
@@ -331,29 +349,53 @@ class NewsAnalyzer(Composable):  # type: ignore[misc]
         """(start, end, term) of every place ``value`` holds one of the terms ``wanted``.
 
         The same places ``terms`` (index side) would give, found faster: when
-        no wanted term is a group token and the text holds no dotted acronym,
-        a term can only come from one word, so each distinct word is normalised
-        once and the words are matched against ``wanted`` directly. Snippets
-        ask this of every returned title and body.
+        no wanted term is a group token, a term comes from one word or from one
+        dotted acronym, so each distinct word is normalised once and matched
+        against ``wanted`` directly. Full analysis is kept for an acronym with a
+        letter that is a word of an alias variant ("ISIS-K"): an alias span
+        there could swallow it.
+        Snippets ask this of every returned title and body.
         """
         if not wanted or not value:
             return []
-        if any(term.startswith(GROUP_TOKEN_PREFIX) for term in wanted) or _DOTTED_LETTERS.search(
-            value
+        acronyms = list(_ACRONYM.finditer(value)) if "." in value else []
+        letters = self._variant_letters() if acronyms else frozenset()
+        if any(term.startswith(GROUP_TOKEN_PREFIX) for term in wanted) or any(
+            letters.intersection(match.group(0).lower().split(".")) for match in acronyms
         ):
             return [(s, e, t) for t, _p, s, e in self.terms(value) if t in wanted]
         found: list[tuple[int, int, str]] = []
+        for match in acronyms:
+            joined = match.group(0).replace(".", "").lower()
+            if joined in wanted:
+                found.append((match.start(), match.end(), joined))
         verdicts: dict[str, str | None] = {}
-        for match in WORD.finditer(value):
+        # In ASCII text a word can only stem to a wanted term if it begins as the term
+        # does (see _candidate_words), so the regex engine skips every other word.
+        words = _candidate_words(frozenset(wanted)) if value.isascii() else WORD
+        for match in words.finditer(value):
             lowered = match.group(0).lower()
-            term = verdicts.get(lowered, "")
-            if term == "":
-                term = normalize_word(lowered) if is_indexable(lowered) else None
-                term = term if term in wanted else None
-                verdicts[lowered] = term
+            if lowered in verdicts:
+                term = verdicts[lowered]
+            else:
+                # One-letter words (an acronym's letters among them) are never terms.
+                stem = normalize_word(lowered) if is_indexable(lowered) else None
+                term = verdicts[lowered] = stem if stem in wanted else None
             if term is not None:
                 found.append((match.start(), match.end(), term))
+        if acronyms:
+            found.sort()
         return found
+
+    def _variant_letters(self) -> frozenset[str]:
+        """The one-letter words of the alias variants, lowercased (found once per analyzer)."""
+        if self._letters is None:
+            groups = self.groups
+            lines = groups.lines if isinstance(groups, GroupLines) else groups_to_lines(groups)
+            self._letters = frozenset(
+                letter.lower() for line in lines for letter in _LONE_LETTER.findall(line)
+            )
+        return self._letters
 
     def terms(
         self, value: str, replace_spans: bool = False, aliases: bool = True

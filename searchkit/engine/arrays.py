@@ -23,17 +23,19 @@ maps the file once and slices it without copying.
 
 from __future__ import annotations
 
-import itertools
 import json
 import mmap
 import os
 import struct
 import zlib
+from array import array as typed_array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from searchkit.engine.document_arrays import blob_strings, stored_field_arrays
 
 ARRAYS_SUFFIX = ".skarrays"
 TEXT_FIELDS = ("title", "body")
@@ -69,8 +71,9 @@ class FieldPostings:
     def __init__(self) -> None:
         self.terms: list[bytes] = []
         self.counts: list[int] = []
-        self.docs: list[int] = []
-        self.weights: list[float] = []
+        # Typed arrays, not lists: 8 bytes a posting instead of about 40.
+        self.docs = typed_array("q")
+        self.weights = typed_array("d")
 
     def add_term(self, term: bytes, docs: Any, weights: Any) -> None:
         """Record one term's documents (ascending) and posting weights."""
@@ -104,7 +107,7 @@ def _read_postings(reader: Any, fieldname: str, term: bytes) -> tuple[list[int],
     # the arrays keep every document (the live mask comes from the commit).
     matcher = reader._terms.matcher(fieldname, term, reader.schema[fieldname].format)
     ids: list[int] = []
-    weights: list[float] = []
+    weights: list[float] = []  # one term's: short-lived
     # Whoosh's leaf matcher decodes a block at a time; reading its block arrays
     # directly is ten times faster than stepping through the postings.
     while matcher.is_active():
@@ -152,12 +155,21 @@ def column_arrays(perdoc: Any, schema: Any, doc_count: int) -> dict[str, np.ndar
     blob = b"".join(names)
     offsets = np.zeros(len(names) + 1, dtype=np.int64)
     np.cumsum([len(name) for name in names], out=offsets[1:])
-    return {
+    found: dict[str, np.ndarray] = {
         "published": published,
         "source_codes": codes,
         "source_blob": np.frombuffer(blob, dtype=np.uint8) if blob else np.zeros(0, np.uint8),
         "source_offsets": offsets,
     }
+    # Each document's duplicate group and story (0: none), so collapsing and story
+    # grouping at query time are array operations.
+    for name, key in (("duplicate_group", "duplicate_groups"), ("story_id", "story_ids")):
+        values = np.zeros(doc_count, dtype=np.int64)
+        if perdoc is not None and perdoc.has_column(name) and name in schema:
+            column = perdoc.column_reader(name, schema[name].column_type)
+            values = np.fromiter((column[d] for d in range(doc_count)), np.int64, doc_count)
+        found[key] = values
+    return found
 
 
 def build_arrays(reader: Any) -> dict[str, np.ndarray]:
@@ -170,6 +182,7 @@ def build_arrays(reader: Any) -> dict[str, np.ndarray]:
         coded_lengths(reader._perdoc, doc_count),
     )
     arrays.update(column_arrays(reader._perdoc, reader.schema, doc_count))
+    arrays.update(stored_field_arrays(reader))
     return arrays
 
 
@@ -197,8 +210,8 @@ def assemble_arrays(
         postings = collected[name]
         rows = np.fromiter((term_index[t] for t in postings.terms), np.int64, len(postings.terms))
         per_posting = np.repeat(rows, np.asarray(postings.counts, dtype=np.int64))
-        keys[name] = per_posting * width + np.asarray(postings.docs, dtype=np.int64)
-        freqs[name] = np.asarray(postings.weights, dtype=np.float64) / boosts[name]
+        keys[name] = per_posting * width + np.frombuffer(postings.docs, dtype=np.int64)
+        freqs[name] = np.frombuffer(postings.weights, dtype=np.float64) / boosts[name]
     every = np.concatenate([keys[name] for name in TEXT_FIELDS])
     unique, inverse = np.unique(every, return_inverse=True)
     tf = {}
@@ -230,7 +243,8 @@ def assemble_arrays(
         arrays[f"norm_length_{name}"] = to_length[coded[name]]
     order = np.lexsort((post_terms, post_docs))
     arrays["fwd_terms"] = post_terms[order].astype(np.int32)
-    arrays["fwd_counts"] = tf["title"][order].astype(np.uint32) + tf["body"][order]
+    both = tf["title"][order].astype(np.uint32) + tf["body"][order]
+    arrays["fwd_counts"] = np.minimum(both, _MAX_TF).astype(np.uint16)
     doc_offsets = np.zeros(doc_count + 1, dtype=np.int64)
     np.cumsum(np.bincount(post_docs, minlength=doc_count), out=doc_offsets[1:])
     arrays["doc_offsets"] = doc_offsets
@@ -310,29 +324,46 @@ class SegmentArrays:
     source_codes: np.ndarray
     source_blob: bytes
     source_offsets: np.ndarray
+    duplicate_groups: np.ndarray
+    story_ids: np.ndarray
+    # Read from the stored fields (engine/document_arrays.py); None in arrays files
+    # written before they existed, which the readers of these fields allow for.
+    author_codes: np.ndarray | None = None
+    author_blob: bytes | None = None
+    author_offsets: np.ndarray | None = None
+    word_blob: bytes | None = None
+    word_offsets: np.ndarray | None = None
+    word_df: np.ndarray | None = None
 
     def term_id(self, term: str) -> int:
         """The term's row in this segment's vocabulary, or -1 (binary search over the blob)."""
-        wanted = term.encode("utf-8")
-        offsets = self.vocab_offsets
-        blob = self.vocab_blob
-        low, high = 0, len(offsets) - 1
-        while low < high:
-            middle = (low + high) // 2
-            found = blob[int(offsets[middle]) : int(offsets[middle + 1])]
-            if found < wanted:
-                low = middle + 1
-            else:
-                high = middle
-        if low < len(offsets) - 1 and blob[int(offsets[low]) : int(offsets[low + 1])] == wanted:
-            return low
-        return -1
+        return _row_of(self.vocab_blob, self.vocab_offsets, term.encode("utf-8"))
 
     def source_names(self) -> list[str]:
         """The outlet names the ``source_codes`` point into."""
-        offsets = self.source_offsets.tolist()
-        blob = self.source_blob
-        return [blob[a:b].decode("utf-8") for a, b in itertools.pairwise(offsets)]
+        return blob_strings(self.source_blob, self.source_offsets)
+
+    def author_names(self) -> list[str]:
+        """The author names the ``author_codes`` point into (empty in older files)."""
+        if self.author_blob is None or self.author_offsets is None:
+            return []
+        return blob_strings(self.author_blob, self.author_offsets)
+
+    def typed_words(self) -> list[str]:
+        """The segment's typed-word vocabulary, sorted (empty in older files); see ``word_df``."""
+        if self.word_blob is None or self.word_offsets is None:
+            return []
+        return blob_strings(self.word_blob, self.word_offsets)
+
+    def has_typed_word(self, word: str) -> bool | None:
+        """Whether a document of the segment holds ``word`` as typed (None: older file).
+
+        A binary search over the sorted typed-word blob, so a query can ask
+        without building the merged vocabulary.
+        """
+        if self.word_blob is None or self.word_offsets is None:
+            return None
+        return _row_of(self.word_blob, self.word_offsets, word.encode("utf-8")) >= 0
 
     def term_text(self, term_id: int) -> str:
         """The term at a vocabulary row."""
@@ -340,6 +371,29 @@ class SegmentArrays:
         return bytes(self.vocab_blob[start:end]).decode("utf-8")
 
 
+def _row_of(blob: bytes, offsets: np.ndarray, wanted: bytes) -> int:
+    """The row of ``wanted`` in a sorted blob of strings (``offsets`` bounding each), or -1."""
+    low, high = 0, len(offsets) - 1
+    while low < high:
+        middle = (low + high) // 2
+        if blob[int(offsets[middle]) : int(offsets[middle + 1])] < wanted:
+            low = middle + 1
+        else:
+            high = middle
+    if low < len(offsets) - 1 and blob[int(offsets[low]) : int(offsets[low + 1])] == wanted:
+        return low
+    return -1
+
+
+_OPTIONAL = (
+    "author_codes",
+    "author_blob",
+    "author_offsets",
+    "word_blob",
+    "word_offsets",
+    "word_df",
+)
+"""Arrays an older file may lack (see ``SegmentArrays``)."""
 _FIELDS = [name for name in SegmentArrays.__dataclass_fields__ if name != "doc_count"]
 
 
@@ -364,6 +418,8 @@ def load_arrays(folder: str, segment_id: str) -> SegmentArrays:
     found: dict[str, Any] = {}
     for name in [*_FIELDS, "doc_count"]:
         if name not in directory:
+            if name in _OPTIONAL:
+                continue
             raise ArraysDamaged(f"{arrays_filename(segment_id)} has no {name}")
         dtype_text, shape, offset = directory[name]
         dtype = np.dtype(dtype_text)
@@ -373,7 +429,9 @@ def load_arrays(folder: str, segment_id: str) -> SegmentArrays:
             raise ArraysDamaged(f"{arrays_filename(segment_id)} is cut short")
         found[name] = np.frombuffer(buffer, dtype=dtype, count=count, offset=begin)
     found["vocab_blob"] = found["vocab_blob"].tobytes()
-    found["source_blob"] = found["source_blob"].tobytes()
+    for name in ("source_blob", "author_blob", "word_blob"):
+        if name in found:
+            found[name] = found[name].tobytes()
     doc_count = int(found.pop("doc_count")[0])
     arrays = SegmentArrays(doc_count=doc_count, **found)
     _check_shapes(arrays, arrays_filename(segment_id))
@@ -396,6 +454,8 @@ def _check_shapes(arrays: SegmentArrays, name: str) -> None:
         arrays.norm_length_body,
         arrays.published,
         arrays.source_codes,
+        arrays.duplicate_groups,
+        arrays.story_ids,
     )
     problems = [
         len(arrays.term_offsets) != terms + 1,
@@ -413,9 +473,30 @@ def _check_shapes(arrays: SegmentArrays, name: str) -> None:
         bool(np.any(np.diff(arrays.vocab_offsets) < 0)),
         int(arrays.source_offsets[-1]) != len(arrays.source_blob),
         n > 0 and int(arrays.source_codes.max()) >= len(arrays.source_offsets) - 1,
+        *_stored_field_problems(arrays),
     ]
     if any(problems):
         raise ArraysDamaged(f"{name} does not hold consistent arrays")
+
+
+def _stored_field_problems(arrays: SegmentArrays) -> list[bool]:
+    """``_check_shapes`` for the arrays read from stored fields, when the file has them."""
+    problems: list[bool] = []
+    if arrays.author_codes is not None:
+        names = len(arrays.author_offsets) - 1 if arrays.author_offsets is not None else 0
+        problems += [
+            len(arrays.author_codes) != arrays.doc_count,
+            arrays.author_offsets is None
+            or int(arrays.author_offsets[-1]) != len(arrays.author_blob or b""),
+            arrays.doc_count > 0 and int(arrays.author_codes.max()) >= names,
+        ]
+    if arrays.word_df is not None:
+        problems += [
+            arrays.word_offsets is None or len(arrays.word_offsets) != len(arrays.word_df) + 1,
+            arrays.word_offsets is not None
+            and int(arrays.word_offsets[-1]) != len(arrays.word_blob or b""),
+        ]
+    return problems
 
 
 def write_segment_arrays(storage: Any, schema: Any, segment: Any) -> None:

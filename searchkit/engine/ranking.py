@@ -381,6 +381,38 @@ def relevance_model(first: list[tuple[float, dict[str, int]]]) -> dict[str, floa
     return model
 
 
+def _one_per_group(
+    scorer: Any, ranked: list[tuple[int, float]], count: int
+) -> list[tuple[int, float]]:
+    """The first ``count`` of ``ranked`` counting each duplicate group once (its best copy).
+
+    Five copies of one wire story would otherwise be the whole relevance model,
+    and its words (not the query's subject) the feedback.
+    """
+    keys = scorer.collection.group_keys("duplicate_groups")
+    seen: set[int] = set()
+    kept: list[tuple[int, float]] = []
+    for docnum, score in ranked:
+        key = int(keys[docnum])
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append((docnum, score))
+        if len(kept) == count:
+            break
+    return kept
+
+
+def _feedback_docs(
+    scorer: Any, best: list[tuple[int, float]], settings: RankingSettings
+) -> list[tuple[int, float]]:
+    """The first pass's documents feedback learns from: ``feedback_docs`` of them, each
+    duplicate group once unless ``settings.feedback_per_group`` is off (a sharded index)."""
+    if settings.feedback_per_group:
+        return _one_per_group(scorer, best, settings.feedback_docs)
+    return best[: settings.feedback_docs]
+
+
 def _with_feedback(
     words: list[FieldedWord],
     scorer: Any,
@@ -400,7 +432,7 @@ def _with_feedback(
     fieldnames = [term.fieldname for term in words[0].subqueries]
     if first_pass is None:
         best = scorer.top(query, within, RERANK_DEPTH)
-        model = _relevance_model(scorer, best[: settings.feedback_docs])
+        model = _relevance_model(scorer, _feedback_docs(scorer, best, settings))
         docnums = frozenset(docnum for docnum, _ in best)
         reranked = len(best)
     else:
@@ -490,6 +522,19 @@ class Ranker:
 
     def __init__(self, settings: RankingSettings | None = None) -> None:
         self.settings = settings if settings is not None else DEFAULT_SETTINGS
+
+    def weighted_words(self, words: list[tuple[str, float]]) -> wq.Query:
+        """A free-text query of analysed index terms, each with its weight, over title and
+        body (BM25F, scores added): what more-like-this searches."""
+        fielded = [
+            FieldedWord(
+                [wq.Term(name, term) for name in ("title", "body")],
+                boost=weight,
+                settings=self.settings,
+            )
+            for term, weight in words
+        ]
+        return ScoredOr(fielded) if len(fielded) > 1 else fielded[0]
 
     def weighting(self) -> BM25FWeighting:
         """The weighting model for Whoosh searchers."""

@@ -12,19 +12,24 @@ replaced without touching the rest of the search.
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
 from searchkit.engine.arrays import ArraysMissing, SegmentArrays
 from searchkit.engine.columns import live_column_values
 from searchkit.engine.damage import reported_as_damage
+from searchkit.engine.document_arrays import merged_vocabulary
+from searchkit.engine.facets import author_counts, histogram
 from searchkit.engine.parser import QueryParser, make_parser
 from searchkit.engine.query_tree import SEARCH_FIELDS, QueryTree, keep_rarest_words
 from searchkit.engine.ranking import RERANK_DEPTH, FirstPass, Ranker
@@ -34,6 +39,9 @@ from searchkit.engine.storage import READER_ATTEMPTS, open_index
 from searchkit.errors import SearchkitError
 from searchkit.models import RankingSettings
 from searchkit.synonyms import AliasGroup
+
+SIMILAR_TERMS = 25
+"""Terms of an article searched for its similar articles (its strongest by TF-IDF)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,8 @@ class RankedDoc:
     docnum: int
     score: float | None
     stored: dict[str, Any]
+    members: tuple[int, ...] = ()
+    """With collapsing: the other matching documents of its group, best first (docnums)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,8 @@ class Ranking:
 
     docs: list[RankedDoc]
     scored_query: str
+    groups: int | None = None
+    """With collapsing: how many groups (results after collapsing) the matches form."""
 
 
 def _column_date(field: Any, value: Any) -> datetime | None:
@@ -146,6 +158,10 @@ def highlight_terms(query: wq.Query, reader: Any) -> dict[str, set[str]]:
     return wanted
 
 
+_VOCABULARIES: weakref.WeakKeyDictionary[Collection, dict[str, int]] = weakref.WeakKeyDictionary()
+"""Each open collection's typed vocabulary, built on first use."""
+
+
 class ReadSession:
     """One search's reads, through this thread's Whoosh searcher and the segments' arrays
     (see ``IndexReader.session``).
@@ -172,6 +188,7 @@ class ReadSession:
                 collection, ranker.settings, statistics.stats, statistics.doc_frequency
             )
         self._matches: dict[int, tuple[QueryTree, list[Any]]] = {}
+        self._every: dict[tuple[int, int], tuple[QueryTree, Filters, list[Any]]] = {}
 
     def _inside(self, node: QueryTree | None) -> list[Any] | None:
         """Each segment's documents matching a filter (None: no filter)."""
@@ -287,19 +304,23 @@ class ReadSession:
         dates = scorer.published_of([docnum for docnum, _ in ranked]) if sort == "date" else []
         return rescored, ranked, scored.reranked, str(scored.query), dates
 
-    def stored(self, docnum: int) -> dict[str, Any]:
-        """The stored fields of document ``docnum``."""
-        fields: dict[str, Any] = self._searcher.stored_fields(docnum)
-        return fields
-
     def rank(
-        self, query: QueryTree, text: str, filters: Filters, limit: int, page: int, sort: str
+        self,
+        query: QueryTree,
+        text: str,
+        filters: Filters,
+        limit: int,
+        page: int,
+        sort: str,
+        collapse: str | None = None,
     ) -> Ranking:
         """Page ``page`` (of ``limit`` documents) of the documents matching ``query`` within
         ``filters``, best first (``sort="relevance"``) or newest first (``"date"``).
 
         ``text`` is the query as parsed (a word typed twice counts twice). Each
-        document's score is its relevance, whatever the order.
+        document's score is its relevance, whatever the order. ``collapse``
+        ("duplicate_groups" or "story_ids") ranks one document per group, the
+        group's best-ranked, with the group's other matches as its ``members``.
         """
         scorer = self._scorer
         inside = self._inside(filters.query)
@@ -310,6 +331,8 @@ class ReadSession:
         self._matches[id(query)] = (query, base)
         wanted = page * limit
         ids, scores = scorer.flatten(base, inside)
+        if collapse is not None and self._collapses(ids, collapse):
+            return self._collapsed(scored, ids, scores, inside, sort, collapse, limit, page)
         if sort == "date":
             ranked = scorer.newest_first(ids, scores, wanted)
         elif scored.query is scored.base:
@@ -322,7 +345,136 @@ class ReadSession:
         window = ranked[(page - 1) * limit : page * limit]
         stored = self._searcher.stored_fields
         docs = [RankedDoc(docnum, score, stored(docnum)) for docnum, score in window]
-        return Ranking(docs, str(scored.query))
+        groups = len(ids) if collapse is not None else None
+        return Ranking(docs, str(scored.query), groups)
+
+    def _collapses(self, ids: np.ndarray, collapse: str) -> bool:
+        """Whether two of the matches share a group (else collapsing changes nothing)."""
+        numbers = self._scorer.collection.per_doc(collapse)[ids]
+        numbers = numbers[numbers > 0]
+        return len(numbers) > 1 and len(np.unique(numbers)) < len(numbers)
+
+    def _collapsed(
+        self,
+        scored: Any,
+        ids: np.ndarray,
+        scores: np.ndarray,
+        inside: list[Any] | None,
+        sort: str,
+        collapse: str,
+        limit: int,
+        page: int,
+    ) -> Ranking:
+        """``rank`` with one document per group: every match is ordered, then each group
+        is represented by its first (best-ranked) document."""
+        scorer = self._scorer
+        if sort == "date":
+            ranked = scorer.newest_first(ids, scores, len(ids))
+        elif scored.query is scored.base:
+            ranked = best(ids, scores, len(ids))
+        else:
+            ranked = scorer.top(scored.query, inside, len(ids))
+            rescored = {docnum for docnum, _ in ranked}
+            ranked.extend(item for item in best(ids, scores, len(ids)) if item[0] not in rescored)
+        order = np.fromiter((docnum for docnum, _ in ranked), np.int64, len(ranked))
+        keys = scorer.collection.group_keys(collapse)[order]
+        _unique, first = np.unique(keys, return_index=True)
+        first.sort()
+        window = first[(page - 1) * limit : page * limit]
+        stored = self._searcher.stored_fields
+        docs = []
+        for at in window:
+            docnum, score = ranked[int(at)]
+            members = order[keys == keys[at]]
+            others = tuple(int(m) for m in members if m != docnum)
+            docs.append(RankedDoc(docnum, score, stored(docnum), others))
+        return Ranking(docs, str(scored.query), len(first))
+
+    def describe(self, docnums: Sequence[int]) -> list[tuple[str, str | None, datetime | None]]:
+        """(id, outlet, publication date) of documents, from columns and arrays only: cheap
+        enough for the thousands of copies a group may hold."""
+        collection = self._scorer.collection
+        published = collection.per_doc("published")
+        field = self._searcher.schema["published"]
+        found = []
+        for docnum in docnums:
+            raw = int(published[docnum])
+            date = _column_date(field, raw) if raw else None
+            found.append((collection.doc_id(docnum), collection.source_of(docnum), date))
+        return found
+
+    def matching_docnums(
+        self, query: QueryTree, filters: Filters, candidates: Sequence[int]
+    ) -> list[int]:
+        """Which of ``candidates`` (global docnums) match ``query`` within ``filters``."""
+        if not candidates:
+            return []
+        ids, _scores = self._scorer.flatten(self._matches_of(query), self._inside(filters.query))
+        wanted = np.asarray(candidates, dtype=np.int64)
+        return [int(d) for d in wanted[np.isin(wanted, ids)]]
+
+    def docnum(self, doc_id: str) -> int | None:
+        """The document number of the live document with this id, or None."""
+        found = self._searcher.document_number(id=doc_id)
+        return None if found is None else int(found)
+
+    def group_members(self, name: str, number: int) -> list[int]:
+        """The live documents whose ``name`` ("duplicate_groups", "story_ids") is ``number``."""
+        collection = self._scorer.collection
+        hits = np.flatnonzero((collection.per_doc(name) == number) & collection.live_mask())
+        return [int(docnum) for docnum in hits]
+
+    def group_number(self, name: str, docnum: int) -> int:
+        """A document's duplicate group or story (0: none)."""
+        return int(self._scorer.collection.per_doc(name)[docnum])
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """A document's stored fields."""
+        fields: dict[str, Any] = self._searcher.stored_fields(docnum)
+        return fields
+
+    def similar(self, docnum: int, limit: int) -> list[RankedDoc]:
+        """The ``limit`` documents most like ``docnum`` (one per duplicate group), best first.
+
+        The document's ``SIMILAR_TERMS`` strongest terms by TF-IDF (from the
+        forward index) are searched as one weighted BM25F query; the document
+        itself and its own duplicate group are left out, since a copy is not
+        "more" of the subject.
+        """
+        scorer = self._scorer
+        collection = scorer.collection
+        counts = collection.doc_terms(docnum)
+        total = max(scorer.stats.doc_count, 1)
+        weighted = []
+        for term, count in counts.items():
+            if term.startswith("=") or len(term) < 2 or term.isdigit():
+                continue
+            df = max(scorer.doc_frequency(name, term) for name in TEXT_FIELDS)
+            if df < 2:  # in no other document
+                continue
+            weighted.append((count * math.log(1.0 + total / df), term))
+        weighted.sort(key=lambda item: (-item[0], item[1]))
+        top = weighted[:SIMILAR_TERMS]
+        if not top:
+            return []
+        node = self._ranker.weighted_words([(term, weight) for weight, term in top])
+        ids, scores = scorer.flatten(scorer.evaluate(node), None)
+        keys = collection.group_keys("duplicate_groups")
+        own = keys[docnum]
+        keep = keys[ids] != own
+        ids, scores = ids[keep], scores[keep]
+        ranked = best(ids, scores, len(ids))
+        order = np.fromiter((d for d, _ in ranked), np.int64, len(ranked))
+        ordered_keys = keys[order]
+        _unique, first = np.unique(ordered_keys, return_index=True)
+        first.sort()
+        docs = []
+        for at in first[:limit]:
+            found, score = ranked[int(at)]
+            members = order[ordered_keys == ordered_keys[at]]
+            others = tuple(int(m) for m in members if m != found)
+            docs.append(RankedDoc(found, score, self._searcher.stored_fields(found), others))
+        return docs
 
     def count_matches(self, query: QueryTree, filters: Filters) -> int:
         """Exactly how many live documents match ``query`` within ``filters``."""
@@ -347,9 +499,63 @@ class ReadSession:
 
     def outlet_counts(self, query: QueryTree, filters: Filters) -> dict[str, int]:
         """How many of every match (not just the ranked ones) each outlet has."""
+        return self._scorer.outlet_counts(self._every_match(query, filters))
+
+    def _every_match(self, query: QueryTree, filters: Filters) -> list[Any]:
+        """Each segment's local ids of every match within ``filters``, for the facets.
+
+        Kept for the session, so several facets and a histogram filter the
+        matches once.
+        """
+        key = (id(query), id(filters))
+        remembered = self._every.get(key)
+        if remembered is not None and remembered[0] is query and remembered[1] is filters:
+            return remembered[2]
         scorer = self._scorer
         ids, _scores = scorer.flatten(self._matches_of(query), self._inside(filters.query))
-        return scorer.outlet_counts(scorer.split(ids))
+        split = scorer.split(ids)
+        self._every[key] = (query, filters, split)
+        return split
+
+    def author_counts(self, query: QueryTree, filters: Filters) -> dict[str, int]:
+        """How many of every match each author has (``facets.author_counts``)."""
+        segments = self._scorer.collection.segments
+        return author_counts(segments, self._every_match(query, filters))
+
+    def histogram(
+        self, query: QueryTree, filters: Filters, interval: str
+    ) -> tuple[list[tuple[date, int]], int]:
+        """Every match per date bucket, and the undated matches (``facets.histogram``)."""
+        segments = self._scorer.collection.segments
+        return histogram(segments, self._every_match(query, filters), interval)
+
+    def typed_vocabulary(self) -> dict[str, int]:
+        """Every typed word of the index with its document frequency (see ``document_arrays``).
+
+        Summed over the segments once per collection (a commit makes a new
+        one), so only the first search that needs a spelling pays for it.
+        """
+        collection = self._scorer.collection
+        found = _VOCABULARIES.get(collection)
+        if found is None:
+            found = _VOCABULARIES[collection] = merged_vocabulary(
+                segment.arrays for segment in collection.segments
+            )
+        return found
+
+    def has_typed_word(self, word: str) -> bool:
+        """Whether some document holds ``word`` as typed (folded, unstemmed).
+
+        True when no segment's arrays record typed words (an older index), so
+        such an index never reports a word missing.
+        """
+        answers = [s.arrays.has_typed_word(word) for s in self._scorer.collection.segments]
+        return any(answers) or all(answer is None for answer in answers)
+
+    def term_frequency(self, term: str) -> int:
+        """How many live documents hold an index term (a stem) in the title or the body."""
+        collection = self._scorer.collection
+        return max(collection.doc_frequency(name, term) for name in TEXT_FIELDS)
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """The stored fields of the document with this id, or None."""

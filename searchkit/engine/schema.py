@@ -14,8 +14,12 @@ from searchkit.safe_text import path_text
 from searchkit.synonyms import AliasGroup
 
 # Bump when fields or analysis change in a way old indexes cannot serve.
-SCHEMA_VERSION = 3
-"""3: every segment has a scorer arrays file (engine/arrays.py); older indexes must be rebuilt."""
+SCHEMA_VERSION = 4
+"""3: every segment has a scorer arrays file (engine/arrays.py); older indexes must be rebuilt.
+4: every document has a ``duplicate_group`` and a ``story_id`` (0: none), also in the arrays."""
+
+GROUP_FIELDS = ("duplicate_group", "story_id")
+"""Per-document group numbers assigned at index time (searchkit.grouping); 0 means none."""
 
 # How much a title match outweighs a body match (BM25F field weight).
 TITLE_BOOST = 2.0
@@ -33,6 +37,14 @@ def build_schema(groups: Sequence[AliasGroup], *, query_aliases: bool = True) ->
     published = fields.DATETIME(stored=True)
     # Undated documents get the smallest column value, so "newest first" puts them last.
     published.set_sortable(columns.NumericColumn(published.sortable_typecode, default=0))
+    numbers: dict[str, fields.NUMERIC] = {}
+    for name in GROUP_FIELDS:
+        # Unsigned, so the column value is the number itself (0, the default, is "none").
+        # shift_step=0: one index term per document, not a trie of 16 (range queries
+        # over group numbers are never asked for).
+        number = fields.NUMERIC(int, 64, signed=False, stored=True, shift_step=0)
+        number.set_sortable(columns.NumericColumn(number.sortable_typecode, default=0))
+        numbers[name] = number
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
         title=fields.TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
@@ -48,6 +60,7 @@ def build_schema(groups: Sequence[AliasGroup], *, query_aliases: bool = True) ->
         # written before it existed. An ID (not STORED) field: the index's pickled schema
         # may only name the field classes searchkit.engine.unpickling allows.
         title_derived=fields.ID(stored=True),
+        **numbers,
     )
 
 

@@ -67,6 +67,8 @@ class _Segment:
     leaf: Any
     live: np.ndarray | None
     term_cache: dict[str, int] = field(default_factory=dict)
+    term_texts: dict[int, str] = field(default_factory=dict)
+    """Vocabulary rows decoded so far (feedback reads the same common words again and again)."""
     _sources: dict[str, int] | None = None
 
     def source_code(self, name: str) -> int:
@@ -126,6 +128,8 @@ class Collection:
             self.segments.append(_Segment(arrays, offset, leaf, live))
         self._df_cache: dict[tuple[str, str], int] = {}
         self._stats: CollectionStats | None = None
+        self._joined: dict[str, np.ndarray] = {}
+        self._id_columns: dict[int, Any] = {}
 
     def stats(self) -> CollectionStats:
         """This collection's own statistics, over live documents."""
@@ -169,6 +173,66 @@ class Collection:
         self._df_cache[key] = total
         return total
 
+    def per_doc(self, name: str) -> np.ndarray:
+        """A per-document array of every segment joined, indexed by global docnum.
+
+        ``name`` is a ``SegmentArrays`` field such as ``duplicate_groups``,
+        ``story_ids`` or ``published``; joined once per collection.
+        """
+        cache = self._joined
+        found = cache.get(name)
+        if found is None:
+            parts = [getattr(segment.arrays, name) for segment in self.segments]
+            found = cache[name] = np.concatenate(parts) if parts else _EMPTY_IDS
+        return found
+
+    def group_keys(self, name: str) -> np.ndarray:
+        """Per global docnum, a key equal for documents of one group (``per_doc(name)``)
+        and unique for a document in none (its negated docnum + 1)."""
+        key = f"keys:{name}"
+        found = self._joined.get(key)
+        if found is None:
+            numbers = self.per_doc(name)
+            alone = -np.arange(1, len(numbers) + 1, dtype=np.int64)
+            found = self._joined[key] = np.where(numbers > 0, numbers, alone)
+        return found
+
+    def source_of(self, docnum: int) -> str | None:
+        """A document's outlet, from its segment's arrays."""
+        segment = self.segment_of(docnum)
+        code = int(segment.arrays.source_codes[docnum - segment.offset])
+        if code < 0:
+            return None
+        return segment.arrays.source_names()[code]
+
+    def segment_of(self, docnum: int) -> _Segment:
+        """The segment holding a global docnum."""
+        for segment in reversed(self.segments):
+            if docnum >= segment.offset:
+                return segment
+        raise IndexError(docnum)
+
+    def doc_id(self, docnum: int) -> str:
+        """A document's id, from its segment's id column (no stored-field load)."""
+        segment = self.segment_of(docnum)
+        column = self._id_columns.get(segment.offset)
+        if column is None:
+            column = self._id_columns[segment.offset] = segment.leaf.reader().column_reader("id")
+        return str(column[docnum - segment.offset])
+
+    def live_mask(self) -> np.ndarray:
+        """Per global docnum, whether the document is live (not deleted)."""
+        found = self._joined.get("live")
+        if found is None:
+            parts = [
+                np.ones(s.arrays.doc_count, dtype=bool) if s.live is None else s.live
+                for s in self.segments
+            ]
+            found = self._joined["live"] = (
+                np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+            )
+        return found
+
     def doc_terms(self, docnum: int) -> dict[str, int]:
         """A document's terms over title and body with their counts (the forward index)."""
         for segment in reversed(self.segments):
@@ -177,9 +241,18 @@ class Collection:
                 arrays = segment.arrays
                 start = int(arrays.doc_offsets[local])
                 end = int(arrays.doc_offsets[local + 1])
-                rows = arrays.fwd_terms[start:end]
-                counts = arrays.fwd_counts[start:end]
-                return {arrays.term_text(int(r)): int(c) for r, c in zip(rows, counts, strict=True)}
+                texts = segment.term_texts
+                found: dict[str, int] = {}
+                for row, count in zip(
+                    arrays.fwd_terms[start:end].tolist(),
+                    arrays.fwd_counts[start:end].tolist(),
+                    strict=True,
+                ):
+                    text = texts.get(row)
+                    if text is None:
+                        text = texts[row] = arrays.term_text(row)
+                    found[text] = count
+                return found
         return {}
 
 

@@ -177,6 +177,69 @@ def write_metadata(index_dir: str | Path, metadata: IndexMetadata) -> None:
         ) from exc
 
 
+GROUPS_FILE = "searchkit-groups.json"
+"""The index-time groupers' state after the last commit (see searchkit.grouping)."""
+
+
+GROUPS_TAG_FILE = "searchkit-groups.tag"
+"""Which commit the state file is valid for: "WRITTEN VALID", two generations.
+
+A commit that changed no document only rewrites this small file, so an
+unchanged sync run does not rewrite (or even read) the whole state.
+"""
+
+
+def groups_state_valid_for(index_dir: str | Path) -> tuple[int, int] | None:
+    """(generation the state was written at, generation it is valid for), or None."""
+    try:
+        written, valid = (Path(index_dir) / GROUPS_TAG_FILE).read_text("ascii").split()
+        return int(written), int(valid)
+    except (OSError, ValueError):
+        return None
+
+
+def read_groups_state(index_dir: str | Path, generation: int) -> dict[str, Any] | None:
+    """The grouping state saved for the commit of ``generation``, or None.
+
+    None when there is none, it was saved for another commit, or it cannot be
+    read. That is not damage: the state can always be recovered from the
+    committed documents, which is what a caller does on None.
+    """
+    tag = groups_state_valid_for(index_dir)
+    if tag is None or tag[1] != generation:
+        return None
+    try:
+        data = json.loads((Path(index_dir) / GROUPS_FILE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("generation") != tag[0]:
+        return None
+    return data
+
+
+def write_groups_state(
+    index_dir: str | Path, generation: int, state: dict[str, Any] | None
+) -> None:
+    """Record the grouping state for the commit of ``generation``, durably; raises OSError.
+
+    ``state`` None means the commit changed no document: the state saved for
+    the previous commit stays valid, and only the tag moves on (if there is no
+    valid tag, nothing is written and the next writer recovers).
+    """
+    folder = Path(index_dir)
+    if state is None:
+        tag = groups_state_valid_for(folder)
+        if tag is None or tag[1] != generation - 1:
+            return
+        written = tag[0]
+    else:
+        written = generation
+        data = json.dumps({**state, "generation": generation}, separators=(",", ":"))
+        durable.write_durably(folder / GROUPS_FILE, data.encode("utf-8"), new_file_mode())
+    tag_text = f"{written} {generation}\n".encode("ascii")
+    durable.write_durably(folder / GROUPS_TAG_FILE, tag_text, new_file_mode())
+
+
 class _FixedSchemaIndex(FileIndex):  # type: ignore[misc]
     """A Whoosh index that always uses the schema searchkit built for it.
 

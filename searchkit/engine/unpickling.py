@@ -108,6 +108,7 @@ ALLOWED: tuple[Allowed, ...] = (
     Allowed("whoosh.fields", "ID", "id, source, url, path and hash fields"),
     Allowed("whoosh.fields", "TEXT", "title, body and author fields"),
     Allowed("whoosh.fields", "DATETIME", "the published field"),
+    Allowed("whoosh.fields", "NUMERIC", "the duplicate_group and story_id fields"),
     Allowed("whoosh.formats", "Existence", "postings format of ID fields"),
     Allowed("whoosh.formats", "Positions", "postings format of TEXT fields"),
     Allowed("whoosh.columns", "VarBytesColumn", "sortable ID columns"),

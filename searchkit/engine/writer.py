@@ -37,6 +37,7 @@ from searchkit.engine.damage import READ_DAMAGE, is_read_damage
 from searchkit.engine.durable import DurableCommits, DurableSegmentWriter
 from searchkit.engine.storage import INDEX_NAME, TrackingFileStorage, create_index
 from searchkit.errors import IndexCorruptError, IndexLockedError, SearchkitError
+from searchkit.grouping import StoredGroups
 from searchkit.synonyms import AliasGroup
 
 log = logging.getLogger("searchkit")
@@ -338,6 +339,34 @@ class IndexWriter:
                     reader, ("id", "path", "file_hash", "content_hash")
                 )
             }
+
+    @property
+    def committed_generation(self) -> int:
+        """The generation of the commit this writer started from (its own is the next)."""
+        return int(self._writer.generation) - 1
+
+    @property
+    def generation(self) -> int:
+        """The generation this writer's commit gets."""
+        return int(self._writer.generation)
+
+    def committed_groups(self) -> Iterator[StoredGroups]:
+        """Every committed live document's text, date and group numbers, in index order.
+
+        Reads stored fields, so it costs a pass over the index: used only to
+        recover the grouping state when the saved one does not match the commit.
+        """
+        with _reading_existing(self.index_dir), self._writer.reader() as reader:
+            for docnum in reader.all_doc_ids():
+                stored = reader.stored_fields(docnum)
+                yield StoredGroups(
+                    id=stored["id"],
+                    title=stored.get("title", ""),
+                    body=stored.get("body", ""),
+                    published=stored.get("published"),
+                    duplicate_group=stored.get("duplicate_group"),
+                    story_id=stored.get("story_id"),
+                )
 
     def has_document(self, doc_id: str) -> bool:
         """Whether the last commit holds a live document with this id."""
