@@ -12,6 +12,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +21,20 @@ import pytest
 
 import searchkit
 from searchkit.distributed.build import build_sharded_index, update_sharded_index
-from searchkit.distributed.coordinator import ShardedSearcher
+from searchkit.distributed.coordinator import COPIES_UNCOLLAPSED, ShardedSearcher
 from searchkit.distributed.manifest import read_manifest
 from searchkit.distributed.routing import shard_of
 from searchkit.distributed.shard import QuerySpec, ShardSearcher
-from searchkit.errors import SearchkitError, ShardUnavailableError
+from searchkit.errors import QueryError, SearchkitError, ShardUnavailableError
+from searchkit.models import RankingSettings
+from tests.query_output import json_hits, json_summary
 
 distributed = pytest.importorskip("distributed")
+
+LIKE_SHARDS = RankingSettings(feedback_per_group=False)
+"""One index ranked as a sharded one can be: feedback counts documents, not duplicate groups
+(shards number their groups apart; see docs/scaling.md). The references use it, with no
+collapsing, so the exactness tests compare like with like."""
 
 WORDS = [
     "market",
@@ -195,7 +204,7 @@ def test_small_sharded_search_equals_one_index(tmp_path: Path, client: Any) -> N
         for article in articles:
             indexer.add(article)
     update_sharded_index(tmp_path / "sharded", articles, shards=3, scheduler=client)
-    reference = ShardSearcher(tmp_path / "single")
+    reference = ShardSearcher(tmp_path / "single", settings=LIKE_SHARDS)
     with searchkit.Searcher(tmp_path / "sharded") as searcher:
         assert isinstance(searcher, ShardedSearcher)
         for query in ("market oil", "football goal league", "phone", "rain -storm", "vote"):
@@ -206,6 +215,81 @@ def test_small_sharded_search_equals_one_index(tmp_path: Path, client: Any) -> N
             facets = searcher.search(query, facets=True).facets
             assert facets == reference.search(query, facets=True).facets
     reference.close()
+
+
+def _dated_articles(count: int, seed: int = 5) -> list[searchkit.Article]:
+    """Articles with authors and dates (some undated), and one text copied under three ids."""
+    rng = random.Random(seed)
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    articles = [
+        replace(
+            article,
+            author=rng.choice(("Ann Lee", "Bo Kim", None)),
+            published=None if rng.random() < 0.1 else start + timedelta(days=rng.randrange(150)),
+        )
+        for article in _articles(count, seed)
+    ]
+    text = "A walrus came ashore " + " ".join(rng.choices(WORDS, k=30)) + "."
+    copies = [
+        searchkit.Article(id=f"walrus-{n}", title="walrus ashore", body=text, published=start)
+        for n in range(3)
+    ]
+    return articles + copies
+
+
+def test_facets_histograms_and_copies_on_shards(tmp_path: Path, client: Any) -> None:
+    articles = _dated_articles(90)
+    with searchkit.Indexer(tmp_path / "single") as indexer:
+        for article in articles:
+            indexer.add(article)
+    root = tmp_path / "sharded"
+    update_sharded_index(root, articles, shards=3, scheduler=client)
+    assert len({shard_of(f"walrus-{n}", 3) for n in range(3)}) > 1  # copies on several shards
+    options: dict[str, Any] = {"facet": ["source", "author"], "histogram": "month", "limit": 50}
+    single = searchkit.Searcher(tmp_path / "single", settings=LIKE_SHARDS)
+    with single, searchkit.Searcher(root) as sharded:
+        for query in ("market oil", "football goal", "vote -rain", "walrus"):
+            got = sharded.search(query, **options)
+            want = single.search(query, collapse=False, **options)
+            assert got.total == want.total and got.total > 0, query
+            assert got.facet_counts == want.facet_counts, query
+            assert got.facets == want.facets, query
+            assert got.histogram == want.histogram, query
+            assert got.undated_left_out == want.undated_left_out, query
+            assert [h.score for h in got.hits] == [h.score for h in want.hits], query
+            assert COPIES_UNCOLLAPSED in got.warnings and got.groups is None, query
+            assert all(h.copies == () and h.story_id is None for h in got.hits), query
+        # One index collapses the three copies; the shards, which number groups apart, do not.
+        collapsed = single.search("walrus")
+        assert (collapsed.total, collapsed.groups, len(collapsed.hits[0].copies)) == (3, 1, 2)
+        assert len(sharded.search("walrus").hits) == 3
+        with pytest.raises(QueryError, match="sharded"):
+            sharded.search("walrus", by_story=True)
+        story_id = collapsed.hits[0].story_id
+        assert story_id is not None
+        with pytest.raises(QueryError, match="sharded"):
+            sharded.story(story_id)
+        with pytest.raises(QueryError, match="sharded"):
+            sharded.similar("walrus-0")
+        want = single.search("market", collapse=False, facet="author", histogram="week")
+    shown = _cli(
+        "query", "--index", str(root), "--json", "--limit", "50",
+        "--facet", "author", "--histogram", "week", "market",
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    summary = json_summary(shown.stdout)
+    assert summary["total"] == want.total and summary["partial"] is False
+    assert summary["facets"] == {"author": dict(want.facet_counts["author"])}
+    assert want.histogram is not None and summary["histogram"] == want.histogram.to_dict()
+    assert summary["groups"] is None and COPIES_UNCOLLAPSED in summary["warnings"]
+    assert len(json_hits(shown.stdout)) == min(want.total, 50)
+    for status, refused in (
+        (2, ("query", "--index", str(root), "--by-story", "walrus")),  # a usage error
+        (2, ("story", "--index", str(root), str(story_id))),
+        (2, ("similar", "--index", str(root), "walrus-0")),
+    ):
+        done = _cli(*refused)
+        assert (done.returncode, "sharded index" in done.stderr) == (status, True), done.stderr
 
 
 def test_a_removed_shard_gives_a_partial_result_or_an_error(tmp_path: Path, client: Any) -> None:
@@ -304,7 +388,12 @@ def _speed_module(repo_root: Path) -> Any:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["searchkit_speed"] = module
-    spec.loader.exec_module(module)
+    folder = str(repo_root / "benchmarks")
+    sys.path.insert(0, folder)  # speed.py imports its sibling speed_startup.py
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(folder)
     return module
 
 
@@ -338,7 +427,7 @@ def bbc(repo_root: Path, shared_dir: Path, client: Any, tmp_path_factory: Any) -
 @pytest.mark.parametrize("shards", [1, 2, 4])
 def test_bbc_shards_rank_exactly_as_one_index(bbc: Any, shards: int) -> None:
     base, queries = bbc
-    reference = ShardSearcher(base / f"single-{shards}")
+    reference = ShardSearcher(base / f"single-{shards}", settings=LIKE_SHARDS)
     with ShardedSearcher(base / f"shards-{shards}") as searcher:
         for query in queries:
             wide, total = reference.ranking(QuerySpec(query, limit=40))
@@ -351,7 +440,7 @@ def test_bbc_shards_rank_exactly_as_one_index(bbc: Any, shards: int) -> None:
 
 def test_bbc_without_global_statistics_scores_differ(bbc: Any) -> None:
     base, queries = bbc
-    reference = ShardSearcher(base / "single-4")
+    reference = ShardSearcher(base / "single-4", settings=LIKE_SHARDS)
     differ = 0
     with ShardedSearcher(base / "shards-4", global_statistics=False) as searcher:
         for query in queries[:50]:
