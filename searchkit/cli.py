@@ -400,6 +400,24 @@ def _progress(enabled: bool) -> Iterator[_ProgressReporter | None]:
     metavar="FILE",
     help="Tab-separated PATH-or-ID<tab>URL rows: the URL of pages and records that state none.",
 )
+@click.option(
+    "--shards",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Build a sharded index of N shards on a Dask cluster (needs searchkit[distributed]); "
+    "an index that is already sharded keeps its count.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler for a sharded build (default: a local cluster, one worker per core).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Worker processes of the local cluster of a sharded build (default: one per core).",
+)
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -417,6 +435,9 @@ def index_command(
     verbose: bool,
     strict: bool,
     url_map: str | None,
+    shards: int | None,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Add, update and remove articles so the index matches PATH... (files or folders).
 
@@ -442,6 +463,14 @@ def index_command(
             )
         _index_stdin(ctx, index_dir, synonyms_file, no_synonyms, lock_timeout, verbose, strict)
         return
+    from searchkit.distributed.manifest import is_sharded
+
+    if shards is not None or scheduler is not None or is_sharded(index_dir):
+        if "-" in paths:
+            raise click.UsageError("a sharded index is built from files, not standard input", ctx)
+        _index_sharded(ctx, paths, index_dir, shards, scheduler, workers, rebuild,
+                       synonyms_file, no_synonyms, verbose, strict)  # fmt: skip
+        return
     show_progress = not quiet and sys.stderr.isatty()
     try:
         with _progress(show_progress) as reporter:
@@ -462,6 +491,53 @@ def index_command(
     except KeyboardInterrupt:
         _echo("interrupted; the last committed index is intact", err=True)
         ctx.exit(EXIT_INTERRUPTED)
+    _report_index_run(ctx, report, verbose=verbose, strict=strict)
+
+
+def _index_sharded(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    index_dir: str,
+    shards: int | None,
+    scheduler: str | None,
+    workers: int | None,
+    rebuild: bool,
+    synonyms_file: str | None,
+    no_synonyms: bool,
+    verbose: bool,
+    strict: bool,
+) -> None:
+    """Build or update a sharded index on Dask, all shards or none."""
+    from searchkit.distributed.build import build_sharded_index
+    from searchkit.models import IndexReport
+
+    try:
+        built = build_sharded_index(
+            list(paths),
+            index_dir,
+            shards=shards,
+            scheduler=scheduler,
+            workers=workers,
+            synonyms=synonyms_file,
+            use_synonyms=not no_synonyms,
+            rebuild=rebuild,
+        )
+    except KeyboardInterrupt:
+        _echo("interrupted; the last committed generation of every shard is intact", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
+    report = IndexReport(
+        added=built.added,
+        updated=built.updated,
+        removed=built.removed,
+        failed=len(built.failures),
+        seconds=built.seconds,
+        failures=built.failures,
+    )
+    _echo(
+        f"sharded index: generation {built.generation}, {len(built.shards)} shards, "
+        f"{built.documents:,} documents, {built.workers} workers",
+        err=True,
+    )
     _report_index_run(ctx, report, verbose=verbose, strict=strict)
 
 
@@ -763,6 +839,26 @@ class _QueryCommand(click.Command):
     is_flag=True,
     help="Search the query as typed even when it finds nothing and a correction would.",
 )
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Search a sharded index's shards on this Dask scheduler (default: in this process).",
+)
+@click.option(
+    "--require-all",
+    is_flag=True,
+    help="With a sharded index, fail when a shard cannot be searched (default: warn and "
+    "answer from the others).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    callback=_finite_seconds,
+    metavar="SECONDS",
+    help="How long each phase of a sharded search waits for its shards on a cluster.",
+)
 def query_command(
     words: tuple[str, ...],
     index_dir: str,
@@ -778,6 +874,9 @@ def query_command(
     by_story: bool,
     synonyms_file: str | None,
     no_synonyms: bool,
+    scheduler: str | None,
+    require_all: bool,
+    timeout: float,
     facet_fields: tuple[str, ...] = (),
     interval: str | None = None,
     exact: bool = False,
@@ -792,8 +891,24 @@ def query_command(
     _check_synonym_flags(synonyms_file, no_synonyms)
     _check_date_order(since, until)
     import searchkit
+    from searchkit.distributed.manifest import is_sharded
 
-    with searchkit.Searcher(index_dir, synonyms=synonyms_file) as searcher:
+    searcher: searchkit.Searcher
+    if is_sharded(index_dir):
+        from searchkit.distributed.coordinator import ShardedSearcher
+
+        searcher = ShardedSearcher(
+            index_dir,
+            synonyms=synonyms_file,
+            scheduler=scheduler,
+            require_all=require_all,
+            timeout=timeout,
+        )
+    elif scheduler is not None:
+        raise click.UsageError(f"{index_dir} is not a sharded index: --scheduler needs one")
+    else:
+        searcher = searchkit.Searcher(index_dir, synonyms=synonyms_file)
+    with searcher:
         results = searcher.search(
             " ".join(words),
             limit=limit,

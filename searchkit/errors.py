@@ -123,5 +123,14 @@ class QueryError(SearchkitError):
     """A query could not be run at all (bad filter value, bad sort order)."""
 
 
+class ShardUnavailableError(SearchkitError):
+    """Shards of a sharded index could not be searched or built (and partial results were
+    not wanted: ``require_all``, or no shard answered at all)."""
+
+    def __init__(self, shards: list[str], detail: str) -> None:
+        self.shards = shards
+        super().__init__(detail)
+
+
 class ServeError(SearchkitError):
     """`searchkit serve` cannot start as asked (a public address without a token, no extra)."""

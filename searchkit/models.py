@@ -357,6 +357,8 @@ class SearchResults:
     histogram: Histogram | None = None
     suggestion: str | None = None
     searched_suggestion: bool = False
+    partial: bool = False
+    """True when some shards of a sharded index did not answer (each is named in warnings)."""
 
     def summary(self) -> dict[str, Any]:
         """The last line `searchkit query --json` prints: everything but the hits.
@@ -377,6 +379,7 @@ class SearchResults:
             "undated_left_out": self.undated_left_out,
             "groups": self.groups,
             "warnings": list(self.warnings),
+            "partial": self.partial,
         }
 
     def __iter__(self) -> Iterator[Hit]:
@@ -420,6 +423,9 @@ class RankingSettings:
     Pseudo-relevance feedback (RM3) takes the ``feedback_terms`` strongest
     words of the first ``feedback_docs`` results and gives them
     ``feedback_weight`` of the query's weight; 0 documents turns it off.
+    ``feedback_per_group`` counts a duplicate group once among those documents
+    (its best copy); a sharded index turns it off, since its shards number
+    their groups separately (see docs/scaling.md).
     """
 
     k1: float = 1.5
@@ -430,6 +436,7 @@ class RankingSettings:
     feedback_docs: int = 5
     feedback_terms: int = 5
     feedback_weight: float = 0.15
+    feedback_per_group: bool = True
 
     def weight_of(self, fieldname: str) -> float:
         """The BM25F weight of a field (1 for fields without one)."""

@@ -48,7 +48,7 @@ _GROUP_TOKEN = re.compile(r"=\w+")
 """How an alias group's index term looks in a query's text (see ``AliasGroup.token``)."""
 
 
-def _facet_fields(facet: str | Sequence[str] | None, facets: bool) -> tuple[str, ...]:
+def check_facets(facet: str | Sequence[str] | None, facets: bool) -> tuple[str, ...]:
     """The facets a search asked for, checked (QueryError for an unknown one)."""
     names = [facet] if isinstance(facet, str) else list(facet or ())
     if facets and "source" not in names:
@@ -83,8 +83,41 @@ def _query_only_groups(
     return tuple(group for group in extra if not all(map(known, group.variants)))
 
 
+def check_options(
+    limit: int, page: int, sort: str, since: DateLike, until: DateLike
+) -> tuple[datetime | None, datetime | None]:
+    """Raise QueryError for invalid search options; the date bounds as datetimes."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    if page < 1:
+        raise QueryError(f"page must be 1 or more, not {page}")
+    if sort not in SORT_ORDERS:
+        raise QueryError(f"sort must be one of {', '.join(SORT_ORDERS)}, not {sort!r}")
+    start = parse_date_bound(since, end_of_day=False, name="since")
+    end = parse_date_bound(until, end_of_day=True, name="until")
+    if start and end and start > end:
+        raise QueryError("since is later than until: no date can match")
+    return start, end
+
+
 class Searcher:
-    """Answers queries against an index directory; open once, search many times."""
+    """Answers queries against an index directory; open once, search many times.
+
+    A sharded index (a folder with a ``shards.json`` manifest, see
+    ``searchkit.distributed``) opens as a ``ShardedSearcher``, which answers
+    the same calls over all its shards.
+    """
+
+    def __new__(cls, index_dir: str | os.PathLike[str], **options: object) -> Searcher:
+        """A plain Searcher, or a ShardedSearcher when ``index_dir`` is a sharded index."""
+        if cls is Searcher:
+            from searchkit.distributed.manifest import is_sharded
+
+            if is_sharded(index_dir):
+                from searchkit.distributed.coordinator import ShardedSearcher
+
+                return super().__new__(ShardedSearcher)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -163,33 +196,18 @@ class Searcher:
         ``warnings``. Raises QueryError for invalid options (a bad date, a
         limit below 1, an unknown sort order).
         """
-        if not 1 <= limit <= MAX_LIMIT:
-            raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
-        if page < 1:
-            raise QueryError(f"page must be 1 or more, not {page}")
-        if sort not in SORT_ORDERS:
-            raise QueryError(f"sort must be one of {', '.join(SORT_ORDERS)}, not {sort!r}")
-        facet_fields = _facet_fields(facet, facets)
+        start, end = check_options(limit, page, sort, since, until)
+        facet_fields = check_facets(facet, facets)
         if histogram is not None and histogram not in HISTOGRAM_INTERVALS:
             raise QueryError(
                 f"histogram must be one of {', '.join(HISTOGRAM_INTERVALS)}, not {histogram!r}"
             )
-        start = parse_date_bound(since, end_of_day=False, name="since")
-        end = parse_date_bound(until, end_of_day=True, name="until")
-        if start and end and start > end:
-            raise QueryError("since is later than until: no date can match")
         engine = self._engine
         with engine.session() as session:
             filters, filter_warnings = self._filters(session, source, start, end)
 
             def run(text: str) -> SearchResults:
-                parsed = parse_query(
-                    text, engine.parser(use_synonyms), self._rewriters[use_synonyms]
-                )
-                plain = parsed
-                if use_synonyms and GROUP_TOKEN_PREFIX in str(parsed.query):
-                    # An alias matched: the query as typed (for explain) is parsed without them.
-                    plain = parse_query(text, engine.parser(False), None)
+                parsed, plain = self._parse(text, use_synonyms)
                 warnings = [*parsed.warnings, *filter_warnings]
                 return self._run(
                     session,
@@ -231,6 +249,16 @@ class Searcher:
         return suggest_query(
             text, session.term_frequency, speller, has_typed_word=session.has_typed_word
         )
+
+    def _parse(self, query: str, use_synonyms: bool) -> tuple[ParsedQuery, ParsedQuery]:
+        """The query as searched, and as typed without aliases (for explain)."""
+        engine = self._engine
+        parsed = parse_query(query, engine.parser(use_synonyms), self._rewriters[use_synonyms])
+        plain = parsed
+        if use_synonyms and GROUP_TOKEN_PREFIX in str(parsed.query):
+            # An alias matched: the query as typed (for explain) is parsed without them.
+            plain = parse_query(query, engine.parser(False), None)
+        return parsed, plain
 
     def _filters(
         self,

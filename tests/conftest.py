@@ -38,6 +38,7 @@ SLOW_TESTS: tuple[tuple[str, str], ...] = (
     ("tests/test_ranking_pruning.py::", "ranks random corpora with and without pruning"),
     ("tests/test_relevance_floor.py::", "indexes and scores all of TIME and CACM"),
     ("tests/test_extraction_quality.py::", "extracts the 181 + 311 gold pages"),
+    ("tests/test_distributed.py::test_bbc", "builds BBC as one index and 1, 2, 4 shards"),
     ("tests/test_reliability_ingest.py::test_a_large_page", "parses a page near the tag bound"),
     ("tests/test_reliability_ingest.py::test_hostile_file[10k", "parses 10,000 unclosed tags"),
     ("tests/test_unpickling.py::test_real_indexes", "builds six kinds of real index"),

@@ -357,12 +357,21 @@ def _relevance_model(scorer: Any, first: list[tuple[int, float]]) -> dict[str, f
     the forward index, over its length) is weighted by its share of the
     first-pass scores.
     """
-    total_score = sum(score for _, score in first)
+    collection = scorer.collection
+    return relevance_model([(score, collection.doc_terms(docnum)) for docnum, score in first])
+
+
+def relevance_model(first: list[tuple[float, dict[str, int]]]) -> dict[str, float]:
+    """RM1 from (first-pass score, term counts) pairs, best first (see ``_relevance_model``).
+
+    Public so a coordinator of shards builds the model from the global best
+    documents, whichever shard holds them, exactly as one index would.
+    """
+    total_score = sum(score for score, _ in first)
     model: dict[str, float] = {}
     if total_score <= 0:
         return model
-    for docnum, score in first:
-        counts = scorer.collection.doc_terms(docnum)
+    for score, counts in first:
         length = sum(counts.values())
         if not length:
             continue
@@ -394,12 +403,23 @@ def _one_per_group(
     return kept
 
 
+def _feedback_docs(
+    scorer: Any, best: list[tuple[int, float]], settings: RankingSettings
+) -> list[tuple[int, float]]:
+    """The first pass's documents feedback learns from: ``feedback_docs`` of them, each
+    duplicate group once unless ``settings.feedback_per_group`` is off (a sharded index)."""
+    if settings.feedback_per_group:
+        return _one_per_group(scorer, best, settings.feedback_docs)
+    return best[: settings.feedback_docs]
+
+
 def _with_feedback(
     words: list[FieldedWord],
     scorer: Any,
     query: wq.Query,
     within: Any,
     settings: RankingSettings,
+    first_pass: FirstPass | None = None,
 ) -> ScoredQuery:
     """RM3: mix the query's own words with the relevance model's strongest words.
 
@@ -409,17 +429,15 @@ def _with_feedback(
     results and never adds any. Only the first pass's best RERANK_DEPTH
     documents are re-scored (see ScoredQuery).
     """
-    best = scorer.top(query, within, RERANK_DEPTH)
-    model = _relevance_model(scorer, _one_per_group(scorer, best, settings.feedback_docs))
-    ranked = sorted(model.items(), key=lambda item: (-item[1], item[0]))
     fieldnames = [term.fieldname for term in words[0].subqueries]
-    common = scorer.stats.doc_count * MAX_FEEDBACK_DOC_SHARE
-    top: list[tuple[str, float]] = []
-    for word, p in ranked:
-        if len(top) == settings.feedback_terms or p <= 0:
-            break
-        if max(scorer.doc_frequency(name, word) for name in fieldnames) <= common:
-            top.append((word, p))
+    if first_pass is None:
+        best = scorer.top(query, within, RERANK_DEPTH)
+        model = _relevance_model(scorer, _feedback_docs(scorer, best, settings))
+        docnums = frozenset(docnum for docnum, _ in best)
+        reranked = len(best)
+    else:
+        model, docnums, reranked = first_pass.model, first_pass.docnums, first_pass.reranked
+    top = feedback_words(model, scorer.doc_frequency, scorer.stats.doc_count, fieldnames, settings)
     if not top:
         return ScoredQuery(query, query)
     original_total = sum(word.boost for word in words)
@@ -443,8 +461,46 @@ def _with_feedback(
     rescored = base
     if added:
         rescored = wq.AndMaybe(base, FeedbackWords([fielded(t, w) for t, w in added.items()]))
-    restricted = wq.And([rescored, FirstPassOnly(frozenset(docnum for docnum, _ in best))])
-    return ScoredQuery(restricted, query, reranked=len(best))
+    restricted = wq.And([rescored, FirstPassOnly(docnums)])
+    return ScoredQuery(restricted, query, reranked=reranked)
+
+
+def feedback_words(
+    model: dict[str, float],
+    doc_frequency: Any,
+    doc_count: int,
+    fieldnames: list[str],
+    settings: RankingSettings,
+) -> list[tuple[str, float]]:
+    """The relevance model's strongest words that are not too common, strongest first.
+
+    ``doc_frequency(field, word)`` is asked for words in model order only until
+    ``settings.feedback_terms`` are kept, so a coordinator of shards can fetch
+    global frequencies for a prefix of the model and know it asked enough.
+    """
+    ranked = sorted(model.items(), key=lambda item: (-item[1], item[0]))
+    common = doc_count * MAX_FEEDBACK_DOC_SHARE
+    top: list[tuple[str, float]] = []
+    for word, p in ranked:
+        if len(top) == settings.feedback_terms or p <= 0:
+            break
+        if max(doc_frequency(name, word) for name in fieldnames) <= common:
+            top.append((word, p))
+    return top
+
+
+@dataclass(frozen=True)
+class FirstPass:
+    """A first pass made elsewhere (by a coordinator of shards), for feedback to use.
+
+    ``model`` is the relevance model of the global best documents; ``docnums``
+    are those of them in this index (its global docnums), and ``reranked`` how
+    many there are over all shards.
+    """
+
+    model: dict[str, float]
+    docnums: frozenset[int]
+    reranked: int
 
 
 @dataclass(frozen=True)
@@ -491,12 +547,14 @@ class Ranker:
         scorer: Any,
         within: Any = None,
         feedback: bool = True,
+        first_pass: FirstPass | None = None,
     ) -> ScoredQuery:
         """Rewrite a parsed query into the one actually scored.
 
         ``text`` is the query as parsed: a word typed twice counts twice
         (the parser keeps one copy), since repeating a word is how a long
-        query says it matters.
+        query says it matters. ``first_pass`` replaces feedback's own first
+        pass over this index (a sharded search passes the global one).
         """
         repeats: dict[str, int] = {}
         if self.settings.count_repeats:
@@ -510,4 +568,9 @@ class Ranker:
         words = _bag_of_words(wanted)
         if not feedback or words is None or self.settings.feedback_docs < 1:
             return ScoredQuery(scored, scored)
-        return _with_feedback(words, scorer, scored, within, self.settings)
+        return _with_feedback(words, scorer, scored, within, self.settings, first_pass)
+
+    def wants_feedback(self, scored: wq.Query) -> bool:
+        """Whether ``prepare`` gives this rewritten query (its ``base``) feedback when asked."""
+        wanted = scored.a if type(scored) is wq.AndNot else scored
+        return _bag_of_words(wanted) is not None and self.settings.feedback_docs >= 1

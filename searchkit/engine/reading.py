@@ -32,9 +32,9 @@ from searchkit.engine.document_arrays import merged_vocabulary
 from searchkit.engine.facets import author_counts, histogram
 from searchkit.engine.parser import QueryParser, make_parser
 from searchkit.engine.query_tree import SEARCH_FIELDS, QueryTree, keep_rarest_words
-from searchkit.engine.ranking import Ranker
+from searchkit.engine.ranking import RERANK_DEPTH, FirstPass, Ranker
 from searchkit.engine.schema import TEXT_FIELDS, build_schema, stored_date
-from searchkit.engine.scorer import Collection, Scorer, best
+from searchkit.engine.scorer import Collection, CollectionStats, Scorer, best
 from searchkit.engine.storage import READER_ATTEMPTS, open_index
 from searchkit.errors import SearchkitError
 from searchkit.models import RankingSettings
@@ -61,6 +61,28 @@ class Filters:
 
 
 NO_FILTERS = Filters(None, None, False)
+
+
+@dataclass(frozen=True)
+class GlobalStatistics:
+    """Collection statistics given from outside: a shard scores with its whole index's.
+
+    ``doc_frequency`` maps (field, text) to live document frequency and
+    ``whoosh_frequency`` to Whoosh's (for ``keep_rarest_words``); asking for a
+    term neither holds is a bug in the coordinator and raises KeyError.
+    """
+
+    stats: CollectionStats
+    doc_frequencies: dict[tuple[str, str], int]
+    whoosh_frequencies: dict[tuple[str, str], int]
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """The global live document frequency of ``text`` in ``fieldname``."""
+        return self.doc_frequencies[(fieldname, text)]
+
+    def word_frequency(self, word: str) -> int:
+        """The global Whoosh frequency of an analysed word in its most common search field."""
+        return max(self.whoosh_frequencies[(name, word)] for name in SEARCH_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -150,10 +172,22 @@ class ReadSession:
     counted and grouped.
     """
 
-    def __init__(self, searcher: WhooshSearcher, collection: Collection, ranker: Ranker) -> None:
+    def __init__(
+        self,
+        searcher: WhooshSearcher,
+        collection: Collection,
+        ranker: Ranker,
+        statistics: GlobalStatistics | None = None,
+    ) -> None:
         self._searcher = searcher
         self._ranker = ranker
-        self._scorer = Scorer(collection, ranker.settings)
+        self._statistics = statistics
+        if statistics is None:
+            self._scorer = Scorer(collection, ranker.settings)
+        else:
+            self._scorer = Scorer(
+                collection, ranker.settings, statistics.stats, statistics.doc_frequency
+            )
         self._matches: dict[int, tuple[QueryTree, list[Any]]] = {}
         self._every: dict[tuple[int, int], tuple[QueryTree, Filters, list[Any]]] = {}
 
@@ -197,11 +231,79 @@ class ReadSession:
 
     def keep_rarest_words(self, query: QueryTree) -> tuple[QueryTree, str | None]:
         """``query_tree.keep_rarest_words`` with this index's document frequencies."""
+        if self._statistics is not None:
+            return keep_rarest_words(query, self._statistics.word_frequency)
         reader = self._searcher.reader()
         return keep_rarest_words(
             query,
             lambda word: max(reader.doc_frequency(name, word) for name in SEARCH_FIELDS),
         )
+
+    # -- hooks for a coordinator of shards (searchkit.distributed) -------------
+
+    def local_statistics(
+        self, terms: list[tuple[str, str]]
+    ) -> tuple[CollectionStats, dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+        """This index's part of the global statistics for ``terms`` ((field, text) pairs).
+
+        The collection's live document count and field length sums, each
+        term's live document frequency (what BM25F uses) and Whoosh's
+        frequency (what ``keep_rarest_words`` compares): sums of these over
+        shards are the statistics of the one index the shards make up.
+        """
+        reader = self._searcher.reader()
+        collection = self._scorer.collection
+        live = {key: collection.doc_frequency(*key) for key in terms}
+        whoosh = {key: int(reader.doc_frequency(*key)) for key in terms}
+        return collection.stats(), live, whoosh
+
+    def first_pass(
+        self, query: QueryTree, text: str, filters: Filters, depth: int = RERANK_DEPTH
+    ) -> tuple[bool, list[tuple[int, float]]]:
+        """Whether ``query`` gets feedback, and the best ``depth`` (docnum, score) of its
+        first pass within ``filters``: this index's share of a global first pass."""
+        inside = self._inside(filters.query)
+        scored = self._ranker.prepare(query, text, self._scorer, inside, feedback=False)
+        if not self._ranker.wants_feedback(scored.base):
+            return False, []
+        return True, self._scorer.top(scored.base, inside, depth)
+
+    def doc_terms(self, docnum: int) -> dict[str, int]:
+        """A document's title and body terms with their counts (feedback's input)."""
+        return self._scorer.collection.doc_terms(docnum)
+
+    def rank_parts(
+        self,
+        query: QueryTree,
+        text: str,
+        filters: Filters,
+        wanted: int,
+        sort: str,
+        first_pass: FirstPass | None,
+    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]], int, str, list[int]]:
+        """The pieces ``rank`` joins, for a coordinator to join over shards.
+
+        The best ``wanted`` documents of the re-scored query (empty without
+        feedback), of the first pass (or newest first with ``sort="date"``),
+        how many documents feedback re-scored over all shards, the scored
+        query, and the publication dates of the listed documents' (0 undated).
+        """
+        scorer = self._scorer
+        inside = self._inside(filters.query)
+        feedback = sort == "relevance"
+        scored = self._ranker.prepare(query, text, scorer, inside, feedback, first_pass)
+        base = scorer.evaluate(scored.base)
+        self._matches[id(query)] = (query, base)
+        ids, scores = scorer.flatten(base, inside)
+        rescored: list[tuple[int, float]] = []
+        if sort == "date":
+            ranked = scorer.newest_first(ids, scores, wanted)
+        else:
+            ranked = best(ids, scores, wanted)
+            if scored.query is not scored.base:
+                rescored = scorer.top(scored.query, inside, wanted)
+        dates = scorer.published_of([docnum for docnum, _ in ranked]) if sort == "date" else []
+        return rescored, ranked, scored.reranked, str(scored.query), dates
 
     def rank(
         self,
@@ -497,15 +599,16 @@ class IndexReader:
         return self._parsers[aliases]
 
     @contextmanager
-    def session(self) -> Iterator[ReadSession]:
+    def session(self, statistics: GlobalStatistics | None = None) -> Iterator[ReadSession]:
         """This thread's reads for one search; damage met inside becomes IndexCorruptError.
 
         The whole block counts, so work done with what was read (snippets)
         is covered too; an error from our own code there passes unchanged.
+        ``statistics`` replaces this index's own (a shard scores with global ones).
         """
         with reported_as_damage(self.index_dir):
             searcher, collection = self._searcher()
-            yield ReadSession(searcher, collection, self._ranker)
+            yield ReadSession(searcher, collection, self._ranker, statistics)
 
     def _replace_searcher(self, current: WhooshSearcher | None) -> WhooshSearcher:
         """A new Whoosh searcher on the latest commit, closing ``current``.

@@ -409,6 +409,16 @@ class Scorer:
         order = np.lexsort((-ids, -published[ids]))[:limit]
         return [(int(ids[i]), float(scores[i])) for i in order]
 
+    def published_of(self, docnums: list[int]) -> list[int]:
+        """The encoded publication dates of global docnums (0: undated), for merging
+        newest-first lists across shards."""
+        published = (
+            np.concatenate([segment.arrays.published for segment in self.collection.segments])
+            if self.collection.segments
+            else _EMPTY_IDS
+        )
+        return [int(published[docnum]) for docnum in docnums]
+
     def split(self, ids: np.ndarray) -> list[np.ndarray]:
         """Global docnums (ascending) as each segment's local ids."""
         parts = []
