@@ -31,6 +31,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -76,9 +77,14 @@ def summary(latencies: list[float], seconds: float) -> dict[str, float]:
 
 
 def reuters_index(data: Path, work: Path) -> Path:
+    """The kept Reuters index, built again when missing or left by an older searchkit."""
     index = work / "reuters-index"
-    if not (index / "searchkit.json").exists():
-        build_searchkit(reuters_docs(data), index)
+    try:
+        with searchkit.Searcher(index):
+            return index
+    except (searchkit.IndexNotFoundError, searchkit.IndexIncompatibleError):
+        shutil.rmtree(index, ignore_errors=True)
+    build_searchkit(reuters_docs(data), index)
     return index
 
 
@@ -150,11 +156,14 @@ def server(index: Path, workers: int) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/stats", timeout=30).status_code == 200:
-                    break
-            except httpx.TransportError:
+        with httpx.Client(timeout=30) as client:
+            while True:
+                try:
+                    if client.get(f"{url}/stats").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                # Any other answer (a 503 for an index it cannot open) is not ready either.
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("searchkit serve did not start") from None
                 time.sleep(0.2)
