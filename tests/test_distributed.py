@@ -481,3 +481,23 @@ def test_bbc_without_global_statistics_scores_differ(bbc: Any) -> None:
             differ += compare(wide, got) is not None
     reference.close()
     assert differ >= 40, f"only {differ} of 50 queries changed without phase 1"
+
+
+def test_the_cli_builds_a_sharded_index_that_finds_what_one_index_finds(tmp_path: Path) -> None:
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    single, root = tmp_path / "single", tmp_path / "sharded"
+    built = _cli("index", str(corpus), "--index", str(root), "--shards", "2", "--workers", "1")
+    assert built.returncode == 0, built.stderr
+    assert "2 shards" in built.stdout + built.stderr
+    assert _cli("index", str(corpus), "--index", str(single)).returncode == 0
+    assert len(read_manifest(root).shard_dirs(root)) == 2
+    assert sum(len(ids) for ids in _shard_ids(root)) == len(_ids(single))
+    for words in ("border security", "taliban", "rates inflation"):
+        got = _cli("query", "--index", str(root), "--json", "--limit", "50", words)
+        want = _cli(
+            "query", "--index", str(single), "--json", "--limit", "50", "--all-copies", words
+        )
+        assert got.returncode == want.returncode == 0, got.stderr + want.stderr
+        assert json_summary(got.stdout)["total"] == json_summary(want.stdout)["total"] > 0, words
+        got_ids = {hit["id"] for hit in json_hits(got.stdout)}
+        assert got_ids == {hit["id"] for hit in json_hits(want.stdout)}, words
