@@ -21,7 +21,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -1045,19 +1045,8 @@ def _filled_buckets(timeline: Histogram) -> list[tuple[str, int]] | None:
         if len(rows) >= HISTOGRAM_GAP_ROWS:
             return None
         rows.append((timeline.label(current), present.get(current, 0)))
-        current = _next_bucket(current, timeline.interval)
+        current = timeline.bucket_after(current)
     return rows
-
-
-def _next_bucket(start: date, interval: str) -> date:
-    """The first day of the bucket after the one starting on ``start``."""
-    if interval == "day":
-        return start + timedelta(days=1)
-    if interval == "week":
-        return start + timedelta(days=7)
-    if interval == "month":
-        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return date(start.year + 1, 1, 1)
 
 
 # --------------------------------------------------------------------------- show / extract

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 
@@ -253,6 +253,17 @@ class Histogram:
     interval: str
     buckets: tuple[HistogramBucket, ...] = ()
     undated: int = 0
+
+    def bucket_after(self, start: date) -> date:
+        """The first day of the bucket after the one starting on ``start``, so that callers
+        drawing a timeline can list the empty buckets between matches too."""
+        if self.interval == "day":
+            return start + timedelta(days=1)
+        if self.interval == "week":
+            return start + timedelta(days=7)
+        if self.interval == "month":
+            return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        return date(start.year + 1, 1, 1)
 
     def label(self, start: date) -> str:
         """The bucket starting on ``start`` as people write it: 2024-03-05, 2024-W10, 2024-03

@@ -60,16 +60,6 @@ class Timeline:
         return tuple(bar for bar in self.bars if bar.count)
 
 
-def _next(start: date, interval: str) -> date:
-    if interval == "day":
-        return start + timedelta(days=1)
-    if interval == "week":
-        return start + timedelta(days=7)
-    if interval == "month":
-        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return date(start.year + 1, 1, 1)
-
-
 def _period(start: date, interval: str) -> tuple[str, str]:
     """The since and until (as the search takes them) that cover one bucket."""
     if interval == "year":
@@ -93,7 +83,7 @@ def _slots(histogram: Histogram) -> list[tuple[date, int]]:
         slots.append((at, counts.get(at, 0)))
         if len(slots) > MAX_FILLED_BARS:
             return sorted(counts.items())
-        at = _next(at, histogram.interval)
+        at = histogram.bucket_after(at)
     return slots
 
 
