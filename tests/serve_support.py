@@ -19,7 +19,20 @@ uvicorn = pytest.importorskip("uvicorn", reason="the serve extra (uvicorn) is no
 pytest.importorskip("starlette", reason="the serve extra (starlette) is not installed")
 pytest.importorskip("jinja2", reason="the serve extra (jinja2) is not installed")
 
+import httpx  # noqa: E402
+
 from searchkit.serve.app import ServeConfig, create_app  # noqa: E402
+
+
+def error_message(response: httpx.Response, status: int, kind: str) -> str:
+    """The message of a JSON error answer, checking its status, type and shape."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"type", "message"}
+    assert body["error"]["type"] == kind
+    return str(body["error"]["message"])
+
 
 HOSTILE_TITLE = '<script>window.__pwned = 1; alert("title")</script> "><img src=x onerror=alert(1)>'
 HOSTILE_BODY = (

@@ -17,6 +17,7 @@ from serve_support import (
     FOLLOW_UP_ID,
     STORY_SOURCE_ID,
     LiveServer,
+    error_message,
     live_server,
     write_story_corpus,
 )
@@ -51,15 +52,6 @@ def server(story_index: Path) -> Iterator[LiveServer]:
 def client(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as http:
         yield http
-
-
-def _error(response: httpx.Response, status: int, kind: str) -> str:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"type", "message"}
-    assert body["error"]["type"] == kind
-    return str(body["error"]["message"])
 
 
 def _story_of(searcher: searchkit.Searcher) -> int:
@@ -204,7 +196,7 @@ def test_a_bad_analyst_parameter_is_a_400(
     client: httpx.Client, params: dict[str, str], fragment: str
 ) -> None:
     response = client.get("/search", params={"q": "ISKP", **params})
-    assert fragment in _error(response, 400, "QueryError")
+    assert fragment in error_message(response, 400, "QueryError")
 
 
 @pytest.mark.parametrize(
@@ -223,19 +215,21 @@ def test_a_bad_analyst_parameter_is_a_400(
     ],
 )
 def test_a_bad_analyst_body_is_a_400(client: httpx.Client, body: dict[str, object]) -> None:
-    _error(client.post("/search", json={"q": "ISKP", **body}), 400, "QueryError")
+    error_message(client.post("/search", json={"q": "ISKP", **body}), 400, "QueryError")
 
 
 @pytest.mark.parametrize(
     "params", [{"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"limit": ""}, {"q": "x"}]
 )
 def test_a_bad_similar_parameter_is_a_400(client: httpx.Client, params: dict[str, str]) -> None:
-    _error(client.get(f"/articles/{STORY_SOURCE_ID}/similar", params=params), 400, "QueryError")
+    error_message(
+        client.get(f"/articles/{STORY_SOURCE_ID}/similar", params=params), 400, "QueryError"
+    )
 
 
 def test_similar_limit_given_twice_is_a_400(client: httpx.Client) -> None:
     response = client.get(f"/articles/{STORY_SOURCE_ID}/similar?limit=2&limit=3")
-    assert "more than once" in _error(response, 400, "QueryError")
+    assert "more than once" in error_message(response, 400, "QueryError")
 
 
 @pytest.mark.parametrize(
@@ -244,20 +238,20 @@ def test_similar_limit_given_twice_is_a_400(client: httpx.Client) -> None:
 def test_similar_to_an_unknown_article_is_a_404(client: httpx.Client, doc_id: str) -> None:
     encoded = quote(doc_id, safe="").replace(".", "%2E")
     response = client.get(f"/articles/{encoded}/similar")
-    message = _error(response, 404, "DocumentNotFoundError")
+    message = error_message(response, 404, "DocumentNotFoundError")
     assert repr(doc_id) in message
 
 
 def test_similar_paths_that_name_nothing(client: httpx.Client) -> None:
-    _error(client.get("/articles//similar"), 404, "DocumentNotFoundError")
-    _error(client.get(f"/articles/{STORY_SOURCE_ID}/similar/more"), 404, "NotFound")
-    _error(client.get(f"/articles/{STORY_SOURCE_ID}/related"), 404, "NotFound")
-    _error(client.post(f"/articles/{STORY_SOURCE_ID}/similar"), 405, "MethodNotAllowed")
+    error_message(client.get("/articles//similar"), 404, "DocumentNotFoundError")
+    error_message(client.get(f"/articles/{STORY_SOURCE_ID}/similar/more"), 404, "NotFound")
+    error_message(client.get(f"/articles/{STORY_SOURCE_ID}/related"), 404, "NotFound")
+    error_message(client.post(f"/articles/{STORY_SOURCE_ID}/similar"), 405, "MethodNotAllowed")
 
 
 def test_an_unknown_story_is_a_404(client: httpx.Client) -> None:
     for story_id in ("999999", str(MAX_STORY_ID), "0000999999"):
-        message = _error(client.get(f"/stories/{story_id}"), 404, "StoryNotFoundError")
+        message = error_message(client.get(f"/stories/{story_id}"), 404, "StoryNotFoundError")
         assert str(int(story_id)) in message
 
 
@@ -278,19 +272,19 @@ def test_an_unknown_story_is_a_404(client: httpx.Client) -> None:
     ],
 )
 def test_a_story_id_that_is_not_one_is_a_400(client: httpx.Client, story_id: str) -> None:
-    assert "story id" in _error(client.get(f"/stories/{story_id}"), 400, "QueryError")
+    assert "story id" in error_message(client.get(f"/stories/{story_id}"), 400, "QueryError")
 
 
 def test_story_paths_that_name_nothing(client: httpx.Client, searcher: searchkit.Searcher) -> None:
     story_id = _story_of(searcher)
-    _error(client.get(f"/stories/{story_id}/articles"), 404, "NotFound")
-    _error(client.delete(f"/stories/{story_id}"), 405, "MethodNotAllowed")
+    error_message(client.get(f"/stories/{story_id}/articles"), 404, "NotFound")
+    error_message(client.delete(f"/stories/{story_id}"), 405, "MethodNotAllowed")
 
 
 def test_a_missing_index_is_a_503_for_stories_and_similar(tmp_path: Path) -> None:
     with live_server(tmp_path / "index") as server, httpx.Client(base_url=server.url) as http:
-        _error(http.get("/stories/1"), 503, "IndexNotFoundError")
-        _error(http.get(f"/articles/{STORY_SOURCE_ID}/similar"), 503, "IndexNotFoundError")
+        error_message(http.get("/stories/1"), 503, "IndexNotFoundError")
+        error_message(http.get(f"/articles/{STORY_SOURCE_ID}/similar"), 503, "IndexNotFoundError")
         assert http.get("/story/1").status_code == 503
 
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from serve_support import LiveServer, live_server
+from serve_support import LiveServer, error_message, live_server
 
 import searchkit
 from searchkit.serve.models import MAX_PAGE, MAX_QUERY_CHARS
@@ -36,15 +36,6 @@ def server(corpus_index: Path) -> Iterator[LiveServer]:
 def client(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as http:
         yield http
-
-
-def _error(response: httpx.Response, status: int, kind: str) -> str:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"type", "message"}
-    assert body["error"]["type"] == kind
-    return str(body["error"]["message"])
 
 
 def test_search_returns_what_the_searcher_returns(client: httpx.Client, corpus_index: Path) -> None:
@@ -99,7 +90,7 @@ def test_filters_narrow_the_search(client: httpx.Client) -> None:
 def test_a_bad_parameter_is_a_400(
     client: httpx.Client, params: dict[str, str], fragment: str
 ) -> None:
-    assert fragment in _error(client.get("/search", params=params), 400, "QueryError")
+    assert fragment in error_message(client.get("/search", params=params), 400, "QueryError")
 
 
 @pytest.mark.parametrize(
@@ -116,13 +107,13 @@ def test_a_bad_parameter_is_a_400(
 )
 def test_a_bad_body_is_a_400(client: httpx.Client, body: bytes) -> None:
     response = client.post("/search", content=body, headers={"content-type": "application/json"})
-    _error(response, 400, "QueryError")
+    error_message(response, 400, "QueryError")
 
 
 def test_a_body_over_the_cap_is_refused(client: httpx.Client) -> None:
     body = json.dumps({"q": "x" * (MAX_BODY_BYTES + 1)}).encode()
     response = client.post("/search", content=body, headers={"content-type": "application/json"})
-    _error(response, 413, "RequestTooLarge")
+    error_message(response, 413, "RequestTooLarge")
 
 
 def test_articles_by_id(client: httpx.Client, corpus_index: Path) -> None:
@@ -131,7 +122,7 @@ def test_articles_by_id(client: httpx.Client, corpus_index: Path) -> None:
         article = searcher.get(hit.id)
     data = client.get(f"/articles/{quote(hit.id, safe='')}").json()
     assert data["id"] == hit.id and data["body"] == article.body and "path" not in data
-    message = _error(client.get("/articles/no-such-id"), 404, "DocumentNotFoundError")
+    message = error_message(client.get("/articles/no-such-id"), 404, "DocumentNotFoundError")
     assert "no-such-id" in message
 
 
@@ -139,7 +130,7 @@ def test_articles_by_id(client: httpx.Client, corpus_index: Path) -> None:
 def test_an_id_never_names_a_file(client: httpx.Client, doc_id: str) -> None:
     # Dots percent-encoded too, or the client itself would resolve ".." before sending.
     response = client.get("/articles/" + quote(doc_id, safe="").replace(".", "%2E"))
-    _error(response, 404, "DocumentNotFoundError")
+    error_message(response, 404, "DocumentNotFoundError")
 
 
 def test_stats_and_health(client: httpx.Client, corpus_index: Path) -> None:
@@ -151,8 +142,8 @@ def test_stats_and_health(client: httpx.Client, corpus_index: Path) -> None:
 
 
 def test_unknown_paths_and_methods_answer_json(client: httpx.Client) -> None:
-    _error(client.get("/nothing-here"), 404, "NotFound")
-    _error(client.delete("/search"), 405, "MethodNotAllowed")
+    error_message(client.get("/nothing-here"), 404, "NotFound")
+    error_message(client.delete("/search"), 405, "MethodNotAllowed")
 
 
 def test_every_response_carries_the_security_headers_and_no_cors(client: httpx.Client) -> None:
@@ -175,9 +166,9 @@ def test_cors_only_for_the_origin_given(corpus_index: Path) -> None:
 def test_a_token_guards_every_request(corpus_index: Path) -> None:
     with live_server(corpus_index, token="s3cret-token") as server, httpx.Client() as http:
         for path in ("/healthz", "/search?q=x", "/", "/openapi.json"):
-            _error(http.get(server.url + path), 401, "Unauthorized")
+            error_message(http.get(server.url + path), 401, "Unauthorized")
             wrong = http.get(server.url + path, headers={"authorization": "Bearer s3cret-tokeX"})
-            _error(wrong, 401, "Unauthorized")
+            error_message(wrong, 401, "Unauthorized")
             right = http.get(server.url + path, headers={"authorization": "Bearer s3cret-token"})
             assert right.status_code == 200
 
@@ -195,8 +186,8 @@ def test_the_checked_in_openapi_is_the_served_one(client: httpx.Client, repo_roo
 def test_a_missing_index_is_a_503_until_it_exists(tmp_path: Path, repo_root: Path) -> None:
     index = tmp_path / "index"
     with live_server(index) as server, httpx.Client(base_url=server.url) as http:
-        _error(http.get("/search", params={"q": "border"}), 503, "IndexNotFoundError")
-        _error(http.get("/stats"), 503, "IndexNotFoundError")
+        error_message(http.get("/search", params={"q": "border"}), 503, "IndexNotFoundError")
+        error_message(http.get("/stats"), 503, "IndexNotFoundError")
         assert http.get("/healthz").status_code == 200
         assert http.get("/", params={"q": "border"}).status_code == 503
         searchkit.build_index([repo_root / "corpus"], index)
@@ -208,7 +199,7 @@ def test_a_damaged_index_is_a_503(tmp_path: Path, repo_root: Path) -> None:
     searchkit.build_index([repo_root / "corpus"], index)
     (index / "searchkit.json").write_text("{not json", encoding="utf-8")
     with live_server(index) as server, httpx.Client(base_url=server.url) as http:
-        _error(http.get("/search", params={"q": "border"}), 503, "IndexCorruptError")
+        error_message(http.get("/search", params={"q": "border"}), 503, "IndexCorruptError")
 
 
 def test_a_running_server_sees_new_commits_and_rebuilds(tmp_path: Path, repo_root: Path) -> None:
@@ -235,7 +226,7 @@ def test_a_loopback_server_answers_only_loopback_names(corpus_index: Path) -> No
             assert http.get(f"{server.url}/healthz", headers={"host": host}).status_code == 200
         for host in ("attacker.example", "attacker.example:8750", "127.0.0.1.attacker.example"):
             response = http.get(f"{server.url}/healthz", headers={"host": host})
-            _error(response, 421, "MisdirectedRequest")
+            error_message(response, 421, "MisdirectedRequest")
 
 
 def test_a_rebuild_with_other_synonym_groups_is_served(tmp_path: Path, repo_root: Path) -> None:
