@@ -59,6 +59,14 @@ def check_facets(facet: str | Sequence[str] | None, facets: bool) -> tuple[str, 
     return tuple(dict.fromkeys(names))
 
 
+def check_histogram(histogram: str | None) -> None:
+    """QueryError unless ``histogram`` is None or one of the intervals a search can count by."""
+    if histogram is not None and histogram not in HISTOGRAM_INTERVALS:
+        raise QueryError(
+            f"histogram must be one of {', '.join(HISTOGRAM_INTERVALS)}, not {histogram!r}"
+        )
+
+
 def outlet_key(name: str) -> str:
     """What two outlet names must share to be the same outlet: how they read, in any case.
 
@@ -198,10 +206,7 @@ class Searcher:
         """
         start, end = check_options(limit, page, sort, since, until)
         facet_fields = check_facets(facet, facets)
-        if histogram is not None and histogram not in HISTOGRAM_INTERVALS:
-            raise QueryError(
-                f"histogram must be one of {', '.join(HISTOGRAM_INTERVALS)}, not {histogram!r}"
-            )
+        check_histogram(histogram)
         engine = self._engine
         with engine.session() as session:
             filters, filter_warnings = self._filters(session, source, start, end)

@@ -68,8 +68,7 @@ from searchkit.models import (
     SearchResults,
     Story,
 )
-from searchkit.options import HISTOGRAM_INTERVALS
-from searchkit.searcher import Searcher, check_facets, check_options
+from searchkit.searcher import Searcher, check_facets, check_histogram, check_options
 
 log = logging.getLogger("searchkit")
 
@@ -264,10 +263,7 @@ class ShardedSearcher(Searcher):
         """
         start, end = check_options(limit, page, sort, since, until)
         facet_fields = check_facets(facet, facets)
-        if histogram is not None and histogram not in HISTOGRAM_INTERVALS:
-            raise QueryError(
-                f"histogram must be one of {', '.join(HISTOGRAM_INTERVALS)}, not {histogram!r}"
-            )
+        check_histogram(histogram)
         if by_story:
             raise QueryError(STORIES_UNSHARDED)
         spec = QuerySpec(
