@@ -69,9 +69,12 @@ def signature(body: str) -> bytes | None:
     tokens = words(body)
     if len(tokens) < MIN_WORDS:
         return None
-    for word in set(tokens).difference(_WORD_HASHES):
-        _WORD_HASHES[word] = zlib.crc32(word.encode("utf-8"))
-    word_hashes = np.fromiter(map(_WORD_HASHES.__getitem__, tokens), np.uint64, len(tokens))
+    # A table of this body's own words, so another thread clearing the cache cannot hurt.
+    table = {word: _WORD_HASHES.get(word) for word in set(tokens)}
+    for word, value in table.items():
+        if value is None:
+            table[word] = _WORD_HASHES[word] = zlib.crc32(word.encode("utf-8"))
+    word_hashes = np.fromiter(map(table.__getitem__, tokens), np.uint64, len(tokens))
     if len(_WORD_HASHES) > _WORD_HASH_CACHE_SIZE:
         _WORD_HASHES.clear()
     count = len(tokens) - SHINGLE + 1
